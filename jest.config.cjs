@@ -1,0 +1,27 @@
+// Two projects: pure units in jsdom (the browser-like environment the SDK ships
+// to), and real calls in Node with wrtc. wrtc segfaults at process exit after a
+// connected peer, so `npm test` runs jest with --forceExit.
+const transform = {
+  '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
+};
+// nanoid 5 ships ESM only; let ts-jest compile it to CommonJS.
+const transformIgnorePatterns = ['/node_modules/(?!nanoid/)'];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'jsdom',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      transform,
+      transformIgnorePatterns,
+    },
+  ],
+};

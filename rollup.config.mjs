@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import typescript from '@rollup/plugin-typescript';
+import resolve from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import terser from '@rollup/plugin-terser';
+import { dts } from 'rollup-plugin-dts';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const banner = `/*! ${pkg.name} ${pkg.version} | MIT */`;
+
+/** Entry name → source. Each becomes dist/<name>.{mjs,cjs,d.ts,d.cts}. */
+const entries = {
+  'messaging-calls': 'src/index.ts',
+  agent: 'src/agent/index.ts',
+  testing: 'src/testing/index.ts',
+};
+
+const ts = () => typescript({ tsconfig: './tsconfig.build.json', outDir: 'dist', sourceMap: true });
+
+// The UMD bundle is meant for a script tag that may be on the page twice
+// (two tags, a tag manager firing again): the second copy must change
+// nothing. The guard wraps the whole bundle and returns when the global of a
+// previous load is there.
+const umdGuard = {
+  banner: `${banner}\n;(function () {\nvar g = typeof globalThis !== 'undefined' ? globalThis : typeof self !== 'undefined' ? self : this;\nif (g && g.MessagingCalls && g.MessagingCalls.VERSION) return;`,
+  footer: '}).call(this);',
+};
+
+export default [
+  // ESM and CommonJS for npm users: dependencies stay external.
+  {
+    input: entries,
+    external: [/^eventemitter3/, /^nanoid/],
+    plugins: [ts()],
+    output: [
+      {
+        dir: 'dist',
+        format: 'es',
+        entryFileNames: '[name].mjs',
+        chunkFileNames: 'chunks/[name]-[hash].mjs',
+        sourcemap: true,
+        banner,
+      },
+      {
+        dir: 'dist',
+        format: 'cjs',
+        entryFileNames: '[name].cjs',
+        chunkFileNames: 'chunks/[name]-[hash].cjs',
+        sourcemap: true,
+        exports: 'named',
+        banner,
+      },
+    ],
+  },
+  // UMD for a script tag: everything inlined, global MessagingCalls.
+  {
+    input: entries['messaging-calls'],
+    plugins: [resolve({ browser: true }), commonjs(), ts()],
+    output: [
+      {
+        file: 'dist/messaging-calls.umd.js',
+        format: 'umd',
+        name: 'MessagingCalls',
+        sourcemap: true,
+        ...umdGuard,
+      },
+      {
+        file: 'dist/messaging-calls.umd.min.js',
+        format: 'umd',
+        name: 'MessagingCalls',
+        sourcemap: true,
+        ...umdGuard,
+        plugins: [terser({ format: { comments: /^!/ } })],
+      },
+    ],
+  },
+  // Bundled declarations, one self-contained file per entry and module kind.
+  ...Object.entries(entries).flatMap(([name, input]) =>
+    ['d.ts', 'd.cts'].map((ext) => ({
+      input,
+      external: [/^eventemitter3/, /^nanoid/],
+      plugins: [dts({ tsconfig: './tsconfig.build.json' })],
+      output: { file: `dist/${name}.${ext}`, format: 'es' },
+    })),
+  ),
+];

@@ -1,0 +1,79 @@
+import type { AgentInfo, CallMedia, CallPolicy, Facing, HangupReason } from '../protocol/messages';
+import type { CallState } from './states';
+
+/** Why a call ended. Hangup reasons of the protocol, plus the endings before a call starts. */
+export type EndReason =
+  | HangupReason
+  /** The consumer declined the invitation. */
+  | 'declined'
+  /** The invitation was not answered in time. */
+  | 'expired'
+  /** Calls of that media are disabled by configuration. */
+  | 'disabled'
+  /** The agent withdrew the invitation. */
+  | 'cancelled';
+
+/** Who ended the call: this side's application, the other side, or the SDK itself. */
+export type EndedBy = 'local' | 'remote' | 'system';
+
+export interface EndedEvent {
+  callId: string;
+  reason: EndReason;
+  by: EndedBy;
+  /** Time spent connected (0 if the call never connected). */
+  durationMs: number;
+  /** A human-readable detail, when there is one. */
+  detail?: string;
+}
+
+export interface InvitationEvent {
+  callId: string;
+  media: CallMedia;
+  agent: AgentInfo;
+  policy: CallPolicy;
+  /** When the invitation expires, in the clock's milliseconds. */
+  expiresAt: number;
+}
+
+/** What one side is sending now. */
+export interface MediaState {
+  audioMuted: boolean;
+  videoEnabled: boolean;
+  camera?: Facing;
+}
+
+export type WarningCode =
+  /** A signaling message was malformed and dropped. */
+  | 'invalid-message'
+  /** A valid message arrived that makes no sense in the current state; it was ignored. */
+  | 'unexpected-message'
+  /** A second invitation arrived during a call and was rejected as busy. */
+  | 'busy'
+  /** The camera could not be opened; the call goes on without video. */
+  | 'camera-unavailable'
+  /** An ICE candidate could not be applied. */
+  | 'ice-candidate'
+  /** An application listener threw; the call went on. */
+  | 'listener-error';
+
+export interface CallWarning {
+  code: WarningCode;
+  message: string;
+  cause?: unknown;
+}
+
+/** Every event of CallClient, name → listener arguments. */
+export interface CallEvents {
+  statechange: [{ state: CallState; previous: CallState }];
+  invitation: [InvitationEvent];
+  /** The local camera/microphone stream, after it is acquired and whenever its tracks change. */
+  localstream: [MediaStream];
+  /** The agent's stream, when it arrives and whenever a track is added to it. */
+  remotestream: [MediaStream];
+  /** The consumer's own mute/camera state changed. */
+  localmediastate: [MediaState];
+  /** The agent's mute/camera state changed. */
+  remotemediastate: [MediaState];
+  ended: [EndedEvent];
+  warning: [CallWarning];
+}

@@ -1,0 +1,44 @@
+/**
+ * The consumer's call states and the one table of allowed transitions.
+ * CallClient changes state only through this table.
+ */
+export const CALL_STATES = [
+  'idle',
+  'invited',
+  'accepted',
+  'media-permission',
+  'connecting',
+  'connected',
+  'reconnecting',
+  'ended',
+] as const;
+export type CallState = (typeof CALL_STATES)[number];
+
+export const TRANSITIONS: ReadonlyMap<CallState, readonly CallState[]> = new Map<
+  CallState,
+  readonly CallState[]
+>([
+  ['idle', ['invited']],
+  ['invited', ['accepted', 'ended']],
+  ['accepted', ['media-permission', 'ended']],
+  ['media-permission', ['connecting', 'ended']],
+  ['connecting', ['connected', 'ended']],
+  ['connected', ['reconnecting', 'ended']],
+  ['reconnecting', ['connected', 'ended']],
+  // A new invitation starts the next call.
+  ['ended', ['invited']],
+]);
+
+export function canTransition(from: CallState, to: CallState): boolean {
+  return TRANSITIONS.get(from)?.includes(to) ?? false;
+}
+
+/** States in which a call exists and has not ended. */
+export function isActive(state: CallState): boolean {
+  return state !== 'idle' && state !== 'ended';
+}
+
+/** States after the consumer accepted and before the call ended. */
+export function isAccepted(state: CallState): boolean {
+  return isActive(state) && state !== 'invited';
+}

@@ -1,0 +1,37 @@
+export { CallClient, DEFAULT_TIMEOUTS } from './call/CallClient';
+export type { CallClientOptions, CallTimeouts, AcceptOptions, CallInfo } from './call/CallClient';
+export { CallError } from './call/errors';
+export type { CallErrorCode } from './call/errors';
+export { CALL_STATES, TRANSITIONS } from './call/states';
+export type { CallState } from './call/states';
+export type {
+  CallEvents,
+  CallWarning,
+  EndReason,
+  EndedBy,
+  EndedEvent,
+  InvitationEvent,
+  MediaState,
+  WarningCode,
+} from './call/events';
+export type { Clock } from './call/timers';
+export { consoleLogger } from './call/log';
+export type { Logger, LogLevel } from './call/log';
+export type { Platform, MediaDevicesLike } from './env/platform';
+export type { Transport, TransportListener } from './transport/types';
+export { createMemoryTransportPair } from './transport/memory';
+export { WebSocketTransport } from './transport/websocket';
+export type { WebSocketTransportOptions, WebSocketConstructor } from './transport/websocket';
+export { parseMessage, PROTOCOL_VERSION } from './protocol';
+export type {
+  Message,
+  MessageBody,
+  MessageType,
+  CallMedia,
+  AgentInfo,
+  CallPolicy,
+  HangupReason,
+  RejectReason,
+  ParseResult,
+} from './protocol';
+export { VERSION } from './version';

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import vm from 'node:vm';
+import { VERSION } from '../../src/version';
+
+// These tests read the built files: `npm test` builds before it runs jest.
+const root = join(__dirname, '..', '..');
+const dist = (file: string) => join(root, 'dist', file);
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string;
+  dependencies: Record<string, string>;
+};
+
+test('the version sent to agents is the package version', () => {
+  expect(VERSION).toBe(pkg.version);
+});
+
+test('the package has exactly two runtime dependencies', () => {
+  expect(Object.keys(pkg.dependencies).sort()).toEqual(['eventemitter3', 'nanoid']);
+});
+
+test('the CommonJS builds load with require and export the public API', () => {
+  const require = createRequire(__filename);
+  const core = require(dist('messaging-calls.cjs')) as Record<string, unknown>;
+  const agent = require(dist('agent.cjs')) as Record<string, unknown>;
+  expect(typeof core.CallClient).toBe('function');
+  expect(typeof core.WebSocketTransport).toBe('function');
+  expect(typeof core.createMemoryTransportPair).toBe('function');
+  expect(typeof core.CallError).toBe('function');
+  expect(core.VERSION).toBe(pkg.version);
+  expect(typeof agent.AgentCall).toBe('function');
+});
+
+describe('the UMD bundle', () => {
+  const umd = readFileSync(dist('messaging-calls.umd.min.js'), 'utf8');
+
+  function page(): vm.Context {
+    // A bare browser-like global: no module system, no require.
+    const context = vm.createContext({ console });
+    return context;
+  }
+
+  test('defines the global MessagingCalls with the public API and no other global', () => {
+    const context = page();
+    const before = new Set(Object.keys(context));
+    vm.runInContext(umd, context);
+    const added = Object.keys(context).filter((k) => !before.has(k));
+    expect(added).toEqual(['MessagingCalls']);
+    const api = context.MessagingCalls as Record<string, unknown>;
+    expect(typeof api.CallClient).toBe('function');
+    expect(api.VERSION).toBe(pkg.version);
+  });
+
+  test('loaded twice on one page, the second copy changes nothing and throws nothing', () => {
+    const context = page();
+    vm.runInContext(umd, context);
+    const first = context.MessagingCalls as Record<string, unknown>;
+    const firstClient = first.CallClient;
+    expect(() => vm.runInContext(umd, context)).not.toThrow();
+    expect(context.MessagingCalls).toBe(first);
+    expect(first.CallClient).toBe(firstClient);
+  });
+
+  test('has eventemitter3 and nanoid inlined (no require of them)', () => {
+    expect(umd).not.toMatch(/require\(["']eventemitter3["']\)/);
+    expect(umd).not.toMatch(/require\(["']nanoid["']\)/);
+  });
+});
