@@ -30,6 +30,7 @@ import { systemClock, Timers } from './timers';
 import type { Clock } from './timers';
 import { noopLogger } from './log';
 import type { Logger } from './log';
+import { contains, drain, indexWhere } from '../util/list';
 
 /** Timer lengths in milliseconds; defaults from the protocol. */
 export interface CallTimeouts {
@@ -432,7 +433,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     }
     const relay = Boolean(this.options.forceRelay || invite.policy?.forceRelay);
     const servers = invite.iceServers ?? this.options.iceServers ?? [];
-    if (relay && !servers.some((s) => [s.urls].flat().some((u) => /^turns?:/i.test(u)))) {
+    if (relay && indexWhere(servers, isTurnServer) < 0) {
       return { reason: 'unsupported', detail: 'relay is forced but no TURN server is configured' };
     }
     return null;
@@ -551,7 +552,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       this.fail(call, 'error', 'the connection could not be set up');
       return;
     }
-    for (const candidate of call.early.splice(0)) void peer.handleCandidate(candidate);
+    for (const candidate of drain(call.early)) void peer.handleCandidate(candidate);
     call.timers.set('connect', this.timeouts.connect, () =>
       this.fail(call, 'timeout', 'the call did not connect in time'),
     );
@@ -712,7 +713,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
   private require(states: readonly CallState[], method: string): Call {
     if (this.destroyed) throw new CallError('destroyed', `${method}() called after destroy()`);
     const call = this.call;
-    if (!call || !states.includes(this.currentState)) {
+    if (!call || !contains(states, this.currentState)) {
       throw new CallError(
         'invalid-state',
         `${method}() is not allowed in state ${this.currentState}`,
@@ -763,6 +764,11 @@ function compactState(m: {
     videoEnabled: m.videoEnabled,
     ...(m.camera ? { camera: m.camera } : {}),
   };
+}
+
+function isTurnServer(server: RTCIceServer): boolean {
+  const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
+  return indexWhere(urls, (url) => /^turns?:/i.test(url)) >= 0;
 }
 
 function structuredCloneInfo(info: CallInfo): CallInfo {

@@ -13,15 +13,14 @@ export const noopLogger: Logger = () => undefined;
  * `[messaging-calls] info call ended: normal (local) callId=abc`.
  */
 export function consoleLogger(minLevel: LogLevel = 'info'): Logger {
-  const order: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+  const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
   return (level, message, fields) => {
-    if (order.indexOf(level) < order.indexOf(minLevel)) return;
-    const extra = fields
-      ? Object.entries(fields)
-          .filter(([, v]) => v !== undefined)
-          .map(([k, v]) => ` ${k}=${String(v)}`)
-          .join('')
-      : '';
+    if (rank[level] < rank[minLevel]) return;
+    let extra = '';
+    for (const key in fields) {
+      const value = fields[key];
+      if (value !== undefined) extra += ` ${key}=${String(value)}`;
+    }
     const method = level === 'debug' ? 'log' : level;
     console[method](`[messaging-calls] ${level} ${message}${extra}`);
   };

@@ -1,3 +1,5 @@
+import { contains } from '../util/list';
+
 /**
  * The consumer's call states and the one table of allowed transitions.
  * CallClient changes state only through this table.
@@ -30,7 +32,8 @@ export const TRANSITIONS: ReadonlyMap<CallState, readonly CallState[]> = new Map
 ]);
 
 export function canTransition(from: CallState, to: CallState): boolean {
-  return TRANSITIONS.get(from)?.includes(to) ?? false;
+  const allowed = TRANSITIONS.get(from);
+  return allowed !== undefined && contains(allowed, to);
 }
 
 /** States in which a call exists and has not ended. */

@@ -2,6 +2,7 @@ import type { CallMedia, Facing } from '../protocol/messages';
 import type { MediaDevicesLike } from '../env/platform';
 import { CallError } from '../call/errors';
 import { mediaError } from './errors';
+import { allWhere, indexWhere } from '../util/list';
 
 const VIDEO: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 } };
 
@@ -85,9 +86,9 @@ export class LocalMedia {
    * @throws {CallError} `no-device` when there is no other camera.
    */
   async switchCamera(): Promise<MediaStreamTrack> {
-    const cameras = (await this.listDevices()).filter((d) => d.kind === 'videoinput');
+    const cameras = allWhere(await this.listDevices(), (d) => d.kind === 'videoinput');
     if (cameras.length < 2) throw new CallError('no-device', 'there is no other camera');
-    const index = cameras.findIndex((c) => c.deviceId === this.cameraId);
+    const index = indexWhere(cameras, (c) => c.deviceId === this.cameraId);
     const next = cameras[(index + 1) % cameras.length] as MediaDeviceInfo;
     const target: MediaTrackConstraints = this.facing
       ? { ...VIDEO, facingMode: { exact: this.facing === 'user' ? 'environment' : 'user' } }
@@ -109,9 +110,10 @@ export class LocalMedia {
 
   /** Every local track that is still live (for leak checks). */
   liveTracks(): MediaStreamTrack[] {
-    return [this.audio, this.video].filter(
-      (t): t is MediaStreamTrack => t !== null && t.readyState === 'live',
-    );
+    const live: MediaStreamTrack[] = [];
+    if (this.audio?.readyState === 'live') live[live.length] = this.audio;
+    if (this.video?.readyState === 'live') live[live.length] = this.video;
+    return live;
   }
 
   /** Stops every track. Anything that arrives afterwards is stopped at once. */

@@ -2,6 +2,7 @@ import type { IceCandidate, SessionDescription } from '../protocol/messages';
 import type { MediaStreamConstructor, RTCPeerConnectionConstructor } from '../env/platform';
 import { candidateToJSON } from './ice';
 import { SerialQueue } from './queue';
+import { contains, firstWhere } from '../util/list';
 
 /** The connection states a call cares about. */
 export type PeerConnectionState =
@@ -83,7 +84,7 @@ export class PeerSession {
 
   /** The transceiver that carries `kind`, found by its receiver's track (always present). */
   transceiverOf(kind: 'audio' | 'video'): RTCRtpTransceiver | undefined {
-    return this.pc.getTransceivers().find((t) => t.receiver.track?.kind === kind);
+    return firstWhere(this.pc.getTransceivers(), (t) => t.receiver.track?.kind === kind);
   }
 
   /** Makes and sends an offer if none is pending. `iceRestart` gathers new ICE credentials. */
@@ -210,7 +211,7 @@ export class PeerSession {
       this.remoteStream = Ctor ? new Ctor() : (streams[0] ?? null);
       if (!this.remoteStream) return;
     }
-    if (!this.remoteStream.getTracks().includes(track)) this.remoteStream.addTrack(track);
+    if (!contains(this.remoteStream.getTracks(), track)) this.remoteStream.addTrack(track);
     this.options.onRemoteStream(this.remoteStream, track);
   }
 

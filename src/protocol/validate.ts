@@ -21,6 +21,7 @@ import type {
   MessageType,
   Role,
 } from './messages';
+import { contains, copy, indexWhere, joined, mapAll } from '../util/list';
 
 /** Why a message was dropped. */
 export type InvalidCode =
@@ -115,8 +116,8 @@ function bool(obj: Obj, key: string, path: string): boolean {
 
 function oneOf<T extends string>(obj: Obj, key: string, path: string, values: readonly T[]): T {
   const value = own(obj, key);
-  if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
-    fail(path, `must be one of ${values.join(', ')}`);
+  if (typeof value !== 'string' || !contains(values, value)) {
+    fail(path, `must be one of ${joined(values, ', ')}`);
   }
   return value as T;
 }
@@ -186,9 +187,9 @@ function iceServers(obj: Obj): IceServer[] | undefined {
   const value = own(obj, 'iceServers');
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) fail('iceServers', 'must be an array');
-  // Array.from, not map/every: those skip the holes of a sparse array (which a
-  // structured clone keeps), so a hole would pass as an undefined entry.
-  return Array.from(value, (entry: unknown, i) => {
+  // Every index, holes included: map/every skip the holes of a sparse array
+  // (which a structured clone keeps), so a hole would pass unchecked.
+  return mapAll(value as unknown[], (entry: unknown, i) => {
     const path = `iceServers[${i}]`;
     if (!isObject(entry)) fail(path, 'must be an object');
     const urls = own(entry, 'urls');
@@ -196,10 +197,10 @@ function iceServers(obj: Obj): IceServer[] | undefined {
       (typeof urls === 'string' && urls.length > 0) ||
       (Array.isArray(urls) &&
         urls.length > 0 &&
-        Array.from(urls).every((u) => typeof u === 'string' && u.length > 0));
+        indexWhere(copy(urls as unknown[]), (u) => typeof u !== 'string' || u.length === 0) < 0);
     if (!valid) fail(`${path}.urls`, 'must be a URL string or a non-empty array of them');
     return compact({
-      urls: Array.isArray(urls) ? [...(urls as string[])] : (urls as string),
+      urls: Array.isArray(urls) ? copy(urls as string[]) : (urls as string),
       username: optStr(entry, 'username', `${path}.username`),
       credential: optStr(entry, 'credential', `${path}.credential`),
     });
@@ -336,7 +337,7 @@ function validate(input: unknown): Message {
   }
   const type = own(value, 'type');
   if (typeof type !== 'string') fail('type', 'must be a string');
-  if (!(MESSAGE_TYPES as readonly string[]).includes(type)) {
+  if (!contains(MESSAGE_TYPES, type)) {
     throw new Invalid('unknown-type', `unknown message type "${type.slice(0, 32)}"`);
   }
   const messageType = type as MessageType;

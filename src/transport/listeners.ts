@@ -1,4 +1,5 @@
 import type { TransportListener } from './types';
+import { copy } from '../util/list';
 
 /**
  * The listener set every transport shares: fan-out that survives a throwing
@@ -19,13 +20,13 @@ export class Listeners {
 
   message(data: unknown): void {
     if (this.closed) return;
-    for (const listener of [...this.set]) guard(() => listener.message(data));
+    for (const listener of copy(this.set)) guard(() => listener.message(data));
   }
 
   close(reason: string): void {
     if (this.closed) return;
     this.closedReason = reason;
-    const all = [...this.set];
+    const all = copy(this.set);
     this.set.clear();
     for (const listener of all) guard(() => listener.close(reason));
   }
