@@ -13,6 +13,8 @@ import { SeenIds } from '../protocol/ids';
 import { envelope } from '../protocol/envelope';
 import type { Transport } from '../transport/types';
 import { resolvePlatform } from '../env/platform';
+import { evaluateSupport, readEnvironment } from '../env/support';
+import type { BrowserPolicy, SupportOptions, SupportReport } from '../env/support';
 import type { PartialPlatform, Platform } from '../env/platform';
 import { PeerSession } from '../peer/PeerSession';
 import type { PeerConnectionState } from '../peer/PeerSession';
@@ -68,6 +70,12 @@ export interface CallClientOptions {
   forceRelay?: boolean;
   /** Start every video call with the consumer's camera off. */
   consumerVideoOff?: boolean;
+  /** Which invitations may be taken; others are rejected `disabled`. Default both. */
+  allowedMedia?: readonly CallMedia[];
+  /** Refuse calls when the SDK runs inside an iframe (default true). */
+  requireTopFrame?: boolean;
+  /** Which browsers may take calls (default: the two latest of Chrome, Edge, Firefox, Safari). */
+  browsers?: BrowserPolicy | 'any';
   timeouts?: Partial<CallTimeouts>;
   clock?: Clock;
   logger?: Logger;
@@ -420,16 +428,19 @@ export class CallClient extends SafeEmitter<CallEvents> {
   /** Why an invitation cannot be taken here, if it cannot. */
   private refusal(
     invite: Extract<Message, { type: 'invite' }>,
-  ): { reason: 'unsupported'; detail: string } | null {
-    const { RTCPeerConnection, mediaDevices } = this.platform;
-    if (!RTCPeerConnection) {
-      return { reason: 'unsupported', detail: 'this browser has no WebRTC (RTCPeerConnection)' };
+  ): { reason: 'unsupported' | 'disabled'; detail: string } | null {
+    const report = evaluateSupport(readEnvironment(this.platform.environment), this.platform, {
+      requireTopFrame: this.options.requireTopFrame,
+      browsers: this.options.browsers,
+    });
+    if (!report.supported) {
+      let detail = '';
+      for (const r of report.reasons) detail += (detail ? '; ' : '') + r.message;
+      return { reason: 'unsupported', detail };
     }
-    if (typeof mediaDevices?.getUserMedia !== 'function') {
-      return {
-        reason: 'unsupported',
-        detail: 'this browser cannot open a camera or microphone here (mediaDevices missing)',
-      };
+    const allowed = this.options.allowedMedia ?? ['voice', 'video'];
+    if (!contains(allowed, invite.media)) {
+      return { reason: 'disabled', detail: `${invite.media} calls are disabled on this site` };
     }
     const relay = Boolean(this.options.forceRelay || invite.policy?.forceRelay);
     const servers = invite.iceServers ?? this.options.iceServers ?? [];
@@ -437,6 +448,22 @@ export class CallClient extends SafeEmitter<CallEvents> {
       return { reason: 'unsupported', detail: 'relay is forced but no TURN server is configured' };
     }
     return null;
+  }
+
+  /**
+   * Whether calls can run on this page, and every reason why not: secure
+   * context, top frame, WebRTC and media APIs, browser and version. Never
+   * throws; runs no prompt.
+   *
+   * @example
+   * const { supported, reasons } = CallClient.checkSupport();
+   * if (!supported) console.warn(reasons.map((r) => r.message).join('; '));
+   */
+  static checkSupport(
+    options: SupportOptions & { platform?: Partial<Platform> } = {},
+  ): SupportReport {
+    const platform = resolvePlatform(options.platform);
+    return evaluateSupport(readEnvironment(platform.environment), platform, options);
   }
 
   private dispatch(call: Call, message: Message): void {

@@ -1,3 +1,5 @@
+import type { Environment } from './support';
+
 /**
  * The browser APIs the SDK uses, injectable so that the same code runs in a
  * browser and in Node (with wrtc and synthetic devices) and can be faked in
@@ -22,6 +24,12 @@ export interface Platform {
   mediaDevices: MediaDevicesLike;
   /** Used to gather remote tracks into one stream; optional. */
   MediaStream?: MediaStreamConstructor;
+  /**
+   * Facts about the page (secure context, top frame, user agent) that
+   * override what is read from the browser; Node platforms set them so that
+   * browser-only checks do not apply.
+   */
+  environment?: Partial<Environment>;
 }
 
 /** A platform whose parts may be missing (an old browser, an insecure page). */
@@ -38,5 +46,6 @@ export function resolvePlatform(injected: Partial<Platform> = {}): PartialPlatfo
     RTCPeerConnection: injected.RTCPeerConnection ?? g.RTCPeerConnection,
     mediaDevices: injected.mediaDevices ?? g.navigator?.mediaDevices,
     MediaStream: injected.MediaStream ?? g.MediaStream,
+    environment: injected.environment,
   };
 }

@@ -388,6 +388,9 @@ export interface Setup {
   pc(): FakeRTCPeerConnection;
 }
 
+export const SUPPORTED_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+
 /**
  * A client on the fake platform. `platform` replaces parts of it (undefined:
  * the part is missing, as in a browser without it).
@@ -406,6 +409,8 @@ export function setup(
       RTCPeerConnection: fakePeerConnectionClass(peers, journal),
       mediaDevices: devices as unknown as MediaDevices,
       MediaStream: FakeMediaStream as unknown as MediaStreamConstructor,
+      // A supported browser page, whatever jsdom says of itself.
+      environment: { secureContext: true, topFrame: true, userAgent: SUPPORTED_UA },
       ...(platform as Partial<Platform>),
     },
     ...options,

@@ -53,6 +53,7 @@ test.each<CallState>(['idle', 'invited'])(
     const platform = {
       RTCPeerConnection: class {} as unknown as typeof RTCPeerConnection,
       mediaDevices: { getUserMedia: () => Promise.reject(new Error('not used')) },
+      environment: { secureContext: true, topFrame: true, userAgent: undefined },
     };
     const client = new CallClient({ transport, platform });
     if (state === 'invited') {
