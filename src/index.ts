@@ -18,10 +18,29 @@ export type { Clock } from './call/timers';
 export { consoleLogger } from './call/log';
 export type { Logger, LogLevel } from './call/log';
 export type { Platform, MediaDevicesLike } from './env/platform';
+export { DEFAULT_BROWSER_POLICY } from './env/support';
+export type {
+  BrowserPolicy,
+  Environment,
+  SupportOptions,
+  SupportReason,
+  SupportReasonCode,
+  SupportReport,
+} from './env/support';
+export { parseUserAgent } from './env/browser';
+export type { BrowserInfo, BrowserName, OsName } from './env/browser';
 export type { Transport, TransportListener } from './transport/types';
 export { createMemoryTransportPair } from './transport/memory';
 export { WebSocketTransport } from './transport/websocket';
 export type { WebSocketTransportOptions, WebSocketConstructor } from './transport/websocket';
+export { MessagingTransport } from './transport/messaging';
+export type { MessagingTransportOptions } from './transport/messaging';
+export { PostMessageTransport } from './transport/postmessage';
+export type {
+  PostMessageTransportOptions,
+  PostTarget,
+  MessageSource,
+} from './transport/postmessage';
 export { parseMessage, PROTOCOL_VERSION } from './protocol';
 export type {
   Message,

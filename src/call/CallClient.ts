@@ -165,6 +165,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     this.stopListening = options.transport.listen({
       message: (data) => this.receive(data),
       close: (reason) => this.onTransportClosed(reason),
+      warning: (message) => this.warn('transport', message),
     });
   }
 

@@ -54,7 +54,9 @@ export type WarningCode =
   /** An ICE candidate could not be applied. */
   | 'ice-candidate'
   /** An application listener threw; the call went on. */
-  | 'listener-error';
+  | 'listener-error'
+  /** The transport refused something it received (a foreign origin) or could not send. */
+  | 'transport';
 
 export interface CallWarning {
   code: WarningCode;

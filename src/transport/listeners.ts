@@ -23,6 +23,11 @@ export class Listeners {
     for (const listener of copy(this.set)) guard(() => listener.message(data));
   }
 
+  warning(message: string): void {
+    if (this.closed) return;
+    for (const listener of copy(this.set)) guard(() => listener.warning?.(message));
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.closedReason = reason;

@@ -6,6 +6,8 @@ export interface TransportListener {
   message(data: unknown): void;
   /** The transport is closed for good; nothing more will arrive or leave. */
   close(reason: string): void;
+  /** Something was received and refused (a foreign origin), or could not be sent. */
+  warning?(message: string): void;
 }
 
 /**

@@ -11,8 +11,9 @@ import type { Transport } from '../../src/transport/types';
 import { createNodePlatform } from '../../src/testing';
 import { startRelay } from './relay';
 import { TapTransport } from './tap';
+import { conversationBus, framePair } from './channels';
 
-export type TransportKind = 'memory' | 'websocket';
+export type TransportKind = 'memory' | 'websocket' | 'messaging' | 'postmessage';
 
 export interface CallSetup {
   client: CallClient;
@@ -42,6 +43,14 @@ async function transports(
   if (kind === 'memory') {
     const [a, b] = createMemoryTransportPair();
     return [a, b, async () => undefined];
+  }
+  if (kind === 'messaging') {
+    const bus = conversationBus();
+    return [bus.transport(), bus.transport(), async () => undefined];
+  }
+  if (kind === 'postmessage') {
+    const [top, frame] = framePair();
+    return [top, frame, async () => undefined];
   }
   const relay = await startRelay();
   const options = { WebSocket: WebSocket as unknown as WebSocketConstructor };
