@@ -21,6 +21,11 @@ import type { PeerConnectionState } from '../peer/PeerSession';
 import { rtcConfiguration } from '../peer/ice';
 import { SerialQueue } from '../peer/queue';
 import { LocalMedia } from '../media/LocalMedia';
+import type { TrackKind } from '../media/LocalMedia';
+import { deviceList } from '../media/devices';
+import type { DeviceList } from '../media/devices';
+import { playStream } from '../media/attach';
+import type { MediaElementLike } from '../media/attach';
 import { mediaError } from '../media/errors';
 import { VERSION } from '../version';
 import { CallError } from './errors';
@@ -32,7 +37,7 @@ import { systemClock, Timers } from './timers';
 import type { Clock } from './timers';
 import { noopLogger } from './log';
 import type { Logger } from './log';
-import { contains, drain, indexWhere } from '../util/list';
+import { contains, copy, drain, indexWhere } from '../util/list';
 
 /** Timer lengths in milliseconds; defaults from the protocol. */
 export interface CallTimeouts {
@@ -115,6 +120,10 @@ interface Call {
   peer: PeerSession | null;
   /** Candidates that arrived before the peer connection existed. */
   early: (IceCandidate | null)[];
+  /** The camera state last asked for; queued toggles apply the latest. */
+  wantVideo: boolean;
+  /** Stops following devicechange. */
+  unwatchDevices: (() => void) | null;
 }
 
 const IN_CALL: readonly CallState[] = [
@@ -153,6 +162,11 @@ export class CallClient extends SafeEmitter<CallEvents> {
   private readonly busyInvites = new SeenIds(256);
   /** callIds of calls that ended: a call id is never reused. */
   private readonly finishedCalls = new SeenIds(256);
+  /** The last device list seen (for canSwitchCamera). */
+  private devices: MediaDeviceInfo[] = [];
+  private readonly remoteElements = new Set<MediaElementLike>();
+  private speakerId: string | undefined;
+  private remoteStream: MediaStream | null = null;
 
   constructor(private readonly options: CallClientOptions) {
     super();
@@ -256,49 +270,129 @@ export class CallClient extends SafeEmitter<CallEvents> {
   /**
    * Turns the camera on or off. Off releases the camera (its light goes out);
    * on opens it again and sends it on the same sender, without renegotiation.
+   * Rapid calls coalesce: the camera ends in the state last asked for.
    *
    * @throws {CallError} `invalid-state` on a voice call or outside a call; the
    *   promise rejects with `permission-denied` or `no-device` if the camera
    *   cannot be opened.
    */
   setVideoEnabled(enabled: boolean): Promise<void> {
-    const call = this.require(IN_CALL, 'setVideoEnabled');
-    if (call.info.media !== 'video')
-      throw new CallError('invalid-state', 'a voice call has no video');
-    return call.ops.run(async () => {
-      if (!this.isLive(call) || !call.media) {
-        // Media not started yet: start() reads the wish from the call info.
-        if (this.isLive(call)) call.info.local.videoEnabled = Boolean(enabled);
-        return;
-      }
-      const track = await call.media.setVideoEnabled(Boolean(enabled));
-      if (!this.isLive(call)) return;
-      await call.peer?.replaceTrack('video', track);
-      if (!this.isLive(call)) return;
-      call.info.local.videoEnabled = track !== null;
-      this.localMediaChanged(call, true);
+    const call = this.requireVideo('setVideoEnabled');
+    call.wantVideo = Boolean(enabled);
+    return this.mediaOp(call, async (media) => {
+      const want = call.wantVideo;
+      if ((media.video !== null) === want) return null; // already there (a later call won)
+      return ['video', await media.setVideoEnabled(want)];
     });
   }
 
   /**
-   * Switches between the front and back camera (or to the next camera).
+   * Switches between the front and back camera (`facingMode`), or to the next
+   * camera where cameras do not tell their facing. With the camera off, the
+   * other camera is used when it is turned on. No new offer is made.
    *
-   * @throws {CallError} `invalid-state` unless the camera is on; the promise
-   *   rejects with `no-device` when there is no other camera.
+   * @throws {CallError} `invalid-state` on a voice call or outside a call; the
+   *   promise rejects with `no-device` when there is no other camera.
    */
   switchCamera(): Promise<void> {
-    const call = this.require(IN_CALL, 'switchCamera');
-    if (call.info.media !== 'video' || !call.info.local.videoEnabled) {
-      throw new CallError('invalid-state', 'the camera is off');
-    }
-    return call.ops.run(async () => {
-      if (!this.isLive(call) || !call.media?.video) return;
-      const track = await call.media.switchCamera();
-      if (!this.isLive(call)) return;
-      await call.peer?.replaceTrack('video', track);
-      if (!this.isLive(call)) return;
-      this.localMediaChanged(call, true);
+    const call = this.requireVideo('switchCamera');
+    return this.mediaOp(call, async (media) => {
+      const track = await media.switchCamera();
+      return track ? ['video', track] : null;
     });
+  }
+
+  /** True when this device has two or more cameras (for a switch button). */
+  get canSwitchCamera(): boolean {
+    let cameras = 0;
+    for (const d of this.devices) if (d.kind === 'videoinput') cameras++;
+    return cameras >= 2;
+  }
+
+  /**
+   * The microphones, cameras and speakers (labels once permission is granted).
+   * Also refreshes `canSwitchCamera`.
+   */
+  async listDevices(): Promise<DeviceList> {
+    const devices = await new LocalMedia(this.platform.mediaDevices).listDevices();
+    this.devices = devices;
+    return deviceList(devices);
+  }
+
+  /**
+   * Sends another microphone from now on (replaceTrack; no new offer).
+   *
+   * @throws {CallError} `invalid-state` outside a call; the promise rejects
+   *   with `no-device` or `permission-denied` if it cannot be opened.
+   */
+  selectMicrophone(deviceId: string): Promise<void> {
+    const call = this.require(IN_CALL, 'selectMicrophone');
+    return this.mediaOp(call, async (media) => ['audio', await media.selectMicrophone(deviceId)]);
+  }
+
+  /**
+   * Uses another camera: at once when the camera is on, otherwise when it is
+   * turned on.
+   *
+   * @throws {CallError} `invalid-state` on a voice call or outside a call.
+   */
+  selectCamera(deviceId: string): Promise<void> {
+    const call = this.requireVideo('selectCamera');
+    return this.mediaOp(call, async (media) => {
+      const track = await media.selectCamera(deviceId);
+      return track ? ['video', track] : null;
+    });
+  }
+
+  /**
+   * Plays the agent's audio (and video) in `element` for every call from now
+   * on: sets `srcObject`, plays it, and applies the speaker chosen with
+   * `setSpeaker`. A browser that blocks playback until the user interacts
+   * gives a `warning` with code `autoplay-blocked`; call `element.play()` from
+   * a click then. Returns the function that detaches the element.
+   */
+  attachRemoteMedia(element: MediaElementLike): () => void {
+    this.remoteElements.add(element);
+    const stream = this.call?.peer ? this.remoteStream : null;
+    if (stream) void this.play(element, stream);
+    return () => {
+      this.remoteElements.delete(element);
+    };
+  }
+
+  /**
+   * Plays the agent's audio on the speaker `deviceId` (from `listDevices`),
+   * in every attached element.
+   *
+   * @throws {CallError} `unsupported` where the browser cannot choose the
+   *   speaker (no `setSinkId`).
+   */
+  async setSpeaker(deviceId: string): Promise<void> {
+    const elements = copy(this.remoteElements);
+    for (const element of elements) {
+      if (typeof element.setSinkId !== 'function') {
+        throw new CallError('unsupported', 'this browser cannot choose the speaker');
+      }
+    }
+    this.speakerId = deviceId;
+    for (const element of elements) await element.setSinkId?.(deviceId);
+  }
+
+  /** What the consumer is sending now, or null outside a call. */
+  get localMediaState(): MediaState | null {
+    return this.call && isAccepted(this.currentState) ? { ...this.call.info.local } : null;
+  }
+
+  /**
+   * What the agent is sending, as it last said; before its first media-state,
+   * what the invitation's policy says (`agentVideoOff`). Null outside a call.
+   */
+  get remoteMediaState(): MediaState | null {
+    const call = this.call;
+    if (!call || !isAccepted(this.currentState)) return null;
+    if (call.info.remote) return { ...call.info.remote };
+    const video = call.info.media === 'video' && !call.info.policy.agentVideoOff;
+    return { audioMuted: false, videoEnabled: video };
   }
 
   /**
@@ -395,7 +489,10 @@ export class CallClient extends SafeEmitter<CallEvents> {
       media: null,
       peer: null,
       early: [],
+      wantVideo: false,
+      unwatchDevices: null,
     };
+    call.wantVideo = call.info.local.videoEnabled;
     call.seen.add(message.id);
     this.call = call;
     this.setState('invited');
@@ -519,10 +616,12 @@ export class CallClient extends SafeEmitter<CallEvents> {
     call.timers.set('permission', this.timeouts.permission, () =>
       this.fail(call, 'timeout', 'the camera/microphone prompt was not answered in time'),
     );
-    const media = new LocalMedia(this.platform.mediaDevices);
+    const media = new LocalMedia(this.platform.mediaDevices, (kind) =>
+      this.onDeviceLost(call, kind),
+    );
     call.media = media;
     media.setAudioMuted(call.info.local.audioMuted);
-    const wantVideo = call.info.acceptedMedia === 'video' && call.info.local.videoEnabled;
+    const wantVideo = call.info.acceptedMedia === 'video' && call.wantVideo;
     let cameraError: CallError | undefined;
     try {
       ({ cameraError } = await media.start(call.info.media, !wantVideo));
@@ -547,8 +646,9 @@ export class CallClient extends SafeEmitter<CallEvents> {
         cameraError,
       );
     }
-    call.info.local.videoEnabled = media.video !== null;
-    if (media.facing) call.info.local.camera = media.facing;
+    this.syncLocal(call);
+    call.wantVideo = call.info.local.videoEnabled;
+    this.watchDevices(call);
     const stream = media.localStream;
     if (stream) this.safeEmit('localstream', stream);
     this.safeEmit('localmediastate', { ...call.info.local });
@@ -605,7 +705,10 @@ export class CallClient extends SafeEmitter<CallEvents> {
             : { type: 'ice', candidate: m.candidate },
         ),
       onRemoteStream: (stream) => {
-        if (this.isLive(call)) this.safeEmit('remotestream', stream);
+        if (!this.isLive(call)) return;
+        this.remoteStream = stream;
+        for (const element of copy(this.remoteElements)) void this.play(element, stream);
+        this.safeEmit('remotestream', stream);
       },
       onConnectionState: (state) => this.onPeerState(call, state),
       onError: (error) => {
@@ -663,7 +766,6 @@ export class CallClient extends SafeEmitter<CallEvents> {
 
   private localMediaChanged(call: Call, tracksChanged = false): void {
     const media = call.media;
-    if (media?.facing) call.info.local.camera = media.facing;
     if (tracksChanged && media?.localStream) this.safeEmit('localstream', media.localStream);
     this.safeEmit('localmediastate', { ...call.info.local });
     if (this.currentState === 'connected' || this.currentState === 'reconnecting') {
@@ -679,6 +781,96 @@ export class CallClient extends SafeEmitter<CallEvents> {
       videoEnabled,
       ...(camera ? { camera } : {}),
     });
+  }
+
+  // ---- media and devices ---------------------------------------------------
+
+  /**
+   * Runs a media change in the call's queue: `op` returns the kind and the
+   * track to send (or null for no change), which goes on the existing sender
+   * by replaceTrack; then the state is told to the app and the agent.
+   */
+  private mediaOp(
+    call: Call,
+    op: (media: LocalMedia) => Promise<[TrackKind, MediaStreamTrack | null] | null>,
+  ): Promise<void> {
+    return call.ops.run(async () => {
+      const media = call.media;
+      if (!this.isLive(call) || !media) return;
+      try {
+        const change = await op(media);
+        if (!change || !this.isLive(call)) return;
+        await call.peer?.replaceTrack(change[0], change[1]);
+      } catch (error) {
+        // A failed change may have released the old device: send what is left.
+        if (this.isLive(call) && media.video === null) await call.peer?.replaceTrack('video', null);
+        throw error;
+      } finally {
+        if (this.isLive(call)) {
+          this.syncLocal(call);
+          this.localMediaChanged(call, true);
+        }
+      }
+    });
+  }
+
+  /** A device was lost (unplugged): fail over to another one of its kind, or go on without. */
+  private onDeviceLost(call: Call, kind: TrackKind): void {
+    const what = kind === 'audio' ? 'microphone' : 'camera';
+    this.mediaOp(call, async (media) => {
+      const track = await media.recover(kind);
+      this.warn(
+        'device-lost',
+        track
+          ? `the ${what} was lost; the call goes on with another one`
+          : `the ${what} was lost and no other is available; the call goes on without it`,
+      );
+      if (kind === 'video') call.wantVideo = track !== null;
+      return [kind, track];
+    }).catch(() => undefined);
+  }
+
+  /** Follows devicechange while the call has media, keeping the device list fresh. */
+  private watchDevices(call: Call): void {
+    const devices = this.platform.mediaDevices;
+    const refresh = () => {
+      void this.listDevices().then((list) => {
+        if (this.isLive(call)) this.safeEmit('devicechange', list);
+      });
+    };
+    refresh();
+    if (typeof devices?.addEventListener !== 'function') return;
+    devices.addEventListener('devicechange', refresh);
+    call.unwatchDevices = () => devices.removeEventListener?.('devicechange', refresh);
+  }
+
+  /** The call's local media state, from what LocalMedia actually holds. */
+  private syncLocal(call: Call): void {
+    const media = call.media;
+    if (!media) return;
+    const local = call.info.local;
+    local.videoEnabled = media.video !== null;
+    local.audioMuted = media.audioMuted || media.audio === null;
+    if (media.facing) local.camera = media.facing;
+    else delete local.camera;
+  }
+
+  private async play(element: MediaElementLike, stream: MediaStream): Promise<void> {
+    const result = await playStream(element, stream, this.speakerId);
+    if (result === 'blocked') {
+      this.warn(
+        'autoplay-blocked',
+        'the browser blocked sound until the user interacts with the page',
+      );
+    }
+  }
+
+  private requireVideo(method: string): Call {
+    const call = this.require(IN_CALL, method);
+    if (call.info.media !== 'video') {
+      throw new CallError('invalid-state', `${method}() needs a video call`);
+    }
+    return call;
   }
 
   // ---- ending ----------------------------------------------------------------
@@ -703,8 +895,12 @@ export class CallClient extends SafeEmitter<CallEvents> {
     if (!this.isLive(call)) return;
     if (notify) this.send(call, notify);
     call.timers.clearAll();
+    call.unwatchDevices?.();
+    call.unwatchDevices = null;
     call.peer?.close();
     call.media?.stop();
+    this.remoteStream = null;
+    for (const element of copy(this.remoteElements)) element.srcObject = null;
     call.peer = null;
     call.media = null;
     call.early = [];

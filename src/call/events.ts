@@ -1,5 +1,6 @@
 import type { AgentInfo, CallMedia, CallPolicy, Facing, HangupReason } from '../protocol/messages';
 import type { CallState } from './states';
+import type { DeviceList } from '../media/devices';
 
 /** Why a call ended. Hangup reasons of the protocol, plus the endings before a call starts. */
 export type EndReason =
@@ -56,7 +57,11 @@ export type WarningCode =
   /** An application listener threw; the call went on. */
   | 'listener-error'
   /** The transport refused something it received (a foreign origin) or could not send. */
-  | 'transport';
+  | 'transport'
+  /** A microphone or camera was lost mid-call (unplugged); see the message for what followed. */
+  | 'device-lost'
+  /** The browser blocked the agent's sound until the user interacts with the page. */
+  | 'autoplay-blocked';
 
 export interface CallWarning {
   code: WarningCode;
@@ -76,6 +81,8 @@ export interface CallEvents {
   localmediastate: [MediaState];
   /** The agent's mute/camera state changed. */
   remotemediastate: [MediaState];
+  /** The list of microphones, cameras and speakers changed (or was read for the first time). */
+  devicechange: [DeviceList];
   ended: [EndedEvent];
   warning: [CallWarning];
 }

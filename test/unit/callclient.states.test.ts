@@ -422,10 +422,9 @@ describe('argument checks', () => {
     );
   });
 
-  test('switchCamera() with the camera off throws invalid-state', async () => {
+  test('switchCamera() on a voice call throws invalid-state', async () => {
     const s = setup();
-    await connectCall(s, 'video');
-    await s.client.setVideoEnabled(false);
+    await connectCall(s, 'voice');
     expectCallError(
       thrownBy(() => s.client.switchCamera()),
       'invalid-state',
