@@ -53,4 +53,8 @@ export type {
   RejectReason,
   ParseResult,
 } from './protocol';
+export { summarizeStats, qualityLevel } from './quality/stats';
+export type { QualitySample, VideoSize, CandidateType, StatsEntry } from './quality/stats';
+export type { DeviceInfo, DeviceList } from './media/devices';
+export type { MediaElementLike } from './media/attach';
 export { VERSION } from './version';

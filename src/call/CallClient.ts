@@ -27,6 +27,8 @@ import type { DeviceList } from '../media/devices';
 import { playStream } from '../media/attach';
 import type { MediaElementLike } from '../media/attach';
 import { mediaError } from '../media/errors';
+import { statsEntries, summarizeStats } from '../quality/stats';
+import type { StatsEntry } from '../quality/stats';
 import { VERSION } from '../version';
 import { CallError } from './errors';
 import { SafeEmitter } from './emitter';
@@ -53,6 +55,8 @@ export interface CallTimeouts {
   reconnect: number;
   /** How often an ICE restart is tried again while reconnecting. */
   restartRetry: number;
+  /** How often call quality is sampled (the `quality` event); 0 turns sampling off. */
+  stats: number;
 }
 
 export const DEFAULT_TIMEOUTS: CallTimeouts = {
@@ -62,6 +66,7 @@ export const DEFAULT_TIMEOUTS: CallTimeouts = {
   disconnectGrace: 2_000,
   reconnect: 30_000,
   restartRetry: 5_000,
+  stats: 1_000,
 };
 
 export interface CallClientOptions {
@@ -107,7 +112,7 @@ export interface CallInfo {
   remote: MediaState | null;
 }
 
-type TimerName = 'invite' | 'permission' | 'connect' | 'iceRestart' | 'reconnect';
+type TimerName = 'invite' | 'permission' | 'connect' | 'iceRestart' | 'reconnect' | 'stats';
 
 /** Everything one call holds; released as a whole when it ends. */
 interface Call {
@@ -124,6 +129,8 @@ interface Call {
   wantVideo: boolean;
   /** Stops following devicechange. */
   unwatchDevices: (() => void) | null;
+  /** The previous stats report, for rates over the interval. */
+  lastStats: StatsEntry[] | null;
 }
 
 const IN_CALL: readonly CallState[] = [
@@ -491,6 +498,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       early: [],
       wantVideo: false,
       unwatchDevices: null,
+      lastStats: null,
     };
     call.wantVideo = call.info.local.videoEnabled;
     call.seen.add(message.id);
@@ -728,7 +736,10 @@ export class CallClient extends SafeEmitter<CallEvents> {
         call.timers.clear('connect');
         call.timers.clear('iceRestart');
         call.timers.clear('reconnect');
-        if (current === 'connecting') call.info.connectedAt = this.clock.now();
+        if (current === 'connecting') {
+          call.info.connectedAt = this.clock.now();
+          this.sampleQuality(call);
+        }
         if (current === 'connecting' || current === 'reconnecting') {
           this.setState('connected');
           if (this.isLive(call)) this.sendMediaState(call);
@@ -844,6 +855,27 @@ export class CallClient extends SafeEmitter<CallEvents> {
     call.unwatchDevices = () => devices.removeEventListener?.('devicechange', refresh);
   }
 
+  /** Samples getStats once per interval while the call lasts, emitting `quality`. */
+  private sampleQuality(call: Call): void {
+    const every = this.timeouts.stats;
+    if (!every || !this.isLive(call)) return;
+    call.timers.set('stats', every, () => {
+      const peer = call.peer;
+      if (!peer || !this.isLive(call)) return;
+      peer
+        .getStats()
+        .then((report) => {
+          if (!this.isLive(call)) return;
+          const entries = statsEntries(report);
+          const sample = summarizeStats(call.lastStats, entries);
+          call.lastStats = entries;
+          this.safeEmit('quality', sample);
+        })
+        .catch(() => undefined)
+        .finally(() => this.sampleQuality(call));
+    });
+  }
+
   /** The call's local media state, from what LocalMedia actually holds. */
   private syncLocal(call: Call): void {
     const media = call.media;
@@ -904,6 +936,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     call.peer = null;
     call.media = null;
     call.early = [];
+    call.lastStats = null;
     call.iceServers = undefined; // credentials do not outlive the call
     const connectedAt = call.info.connectedAt;
     const durationMs = connectedAt === undefined ? 0 : this.clock.now() - connectedAt;

@@ -1,6 +1,7 @@
 import type { AgentInfo, CallMedia, CallPolicy, Facing, HangupReason } from '../protocol/messages';
 import type { CallState } from './states';
 import type { DeviceList } from '../media/devices';
+import type { QualitySample } from '../quality/stats';
 
 /** Why a call ended. Hangup reasons of the protocol, plus the endings before a call starts. */
 export type EndReason =
@@ -83,6 +84,8 @@ export interface CallEvents {
   remotemediastate: [MediaState];
   /** The list of microphones, cameras and speakers changed (or was read for the first time). */
   devicechange: [DeviceList];
+  /** Call quality over the last interval (once a second while connected). */
+  quality: [QualitySample];
   ended: [EndedEvent];
   warning: [CallWarning];
 }

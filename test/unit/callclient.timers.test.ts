@@ -312,3 +312,23 @@ describe('an injected clock', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 });
+
+describe('quality sampling', () => {
+  test('emits a quality sample every interval while connected, and stops at the end', async () => {
+    const s = setup({ timeouts: { stats: 1_000 } });
+    const samples: unknown[] = [];
+    s.client.on('quality', (q) => samples.push(q));
+    await connectCall(s, 'video');
+    await advance(999);
+    expect(samples).toHaveLength(0);
+    await advance(1);
+    await advance(1_000);
+    await advance(1_000);
+    expect(samples).toHaveLength(3);
+    expect(samples[0]).toEqual(expect.objectContaining({ level: expect.any(Number) }));
+    s.client.hangup();
+    expect(jest.getTimerCount()).toBe(0);
+    await advance(5_000);
+    expect(samples).toHaveLength(3);
+  });
+});
