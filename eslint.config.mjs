@@ -31,4 +31,16 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The browser test pages: classic scripts loaded by a script tag.
+    files: ['test/browser/pages/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+      },
+    },
+  },
 );

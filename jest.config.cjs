@@ -1,6 +1,7 @@
-// Two projects: pure units in jsdom (the browser-like environment the SDK ships
-// to), and real calls in Node with wrtc. wrtc segfaults at process exit after a
-// connected peer, so `npm test` runs jest with --forceExit.
+// Three projects: pure units in jsdom (the browser-like environment the SDK ships
+// to), real calls in Node with wrtc, and the built UMD bundle in a real Chromium
+// (playwright-core, /usr/bin/chromium) calling the Node agent. wrtc segfaults at
+// process exit after a connected peer, so `npm test` runs jest with --forceExit.
 const transform = {
   '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
 };
@@ -20,6 +21,13 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'browser',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
       transform,
       transformIgnorePatterns,
     },

@@ -568,8 +568,9 @@ export class CallClient extends SafeEmitter<CallEvents> {
   static checkSupport(
     options: SupportOptions & { platform?: Partial<Platform> } = {},
   ): SupportReport {
-    const platform = resolvePlatform(options.platform);
-    return evaluateSupport(readEnvironment(platform.environment), platform, options);
+    const o = options ?? {};
+    const platform = resolvePlatform(o.platform);
+    return evaluateSupport(readEnvironment(platform.environment), platform, o);
   }
 
   private dispatch(call: Call, message: Message): void {

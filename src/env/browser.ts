@@ -69,6 +69,23 @@ const BRANDS: readonly [string, BrowserName][] = [
 ];
 
 /**
+ * Whether client hints describe the same Chromium as the UA string. The UA
+ * string's major version is never frozen, so a different major means the
+ * string was overridden (a testing tool, a compatibility setting) and wins.
+ */
+function hintsMatch(ua: string, brands: readonly { brand: string; version: string }[]): boolean {
+  const stringMajor = major(ua, /(?:HeadlessChrome|Chrome|Chromium)\/(\d+)/);
+  if (stringMajor === null) return true;
+  for (let i = 0; i < brands.length; i++) {
+    const b = brands[i];
+    if (b && (b.brand === 'Chromium' || b.brand === 'Google Chrome')) {
+      return parseInt(b.version, 10) === stringMajor;
+    }
+  }
+  return true;
+}
+
+/**
  * Identifies the browser.
  *
  * Client Hints refine a Chromium-family answer (they name Edge and the exact
@@ -80,7 +97,7 @@ export function parseUserAgent(ua: string, data?: UserAgentDataLike): BrowserInf
   const os = osOf(ua);
   let { name, version } = fromString(ua, os);
   const brands = data?.brands;
-  if (brands && brands.length > 0 && CHROMIUM_FAMILY.has(name)) {
+  if (brands && brands.length > 0 && CHROMIUM_FAMILY.has(name) && hintsMatch(ua, brands)) {
     for (const [brand, mapped] of BRANDS) {
       let found: { brand: string; version: string } | undefined;
       for (let i = 0; i < brands.length; i++) if (brands[i]?.brand === brand) found = brands[i];

@@ -72,21 +72,27 @@ describe('parseUserAgent', () => {
   test('client hints name Edge and the exact major version behind a frozen UA string', () => {
     const brands = [
       { brand: 'Not)A;Brand', version: '99' },
-      { brand: 'Microsoft Edge', version: '157' },
-      { brand: 'Chromium', version: '157' },
+      { brand: 'Microsoft Edge', version: '156' },
+      { brand: 'Chromium', version: '156' },
     ];
     expect(parseUserAgent(UA.chromeWindows, { brands, mobile: false })).toMatchObject({
       name: 'edge',
-      version: 157,
+      version: 156,
     });
   });
 
-  test('client hints of Google Chrome refine the version', () => {
-    const brands = [{ brand: 'Google Chrome', version: '157' }];
-    expect(parseUserAgent(UA.chromeWindows, { brands })).toMatchObject({
+  test('client hints that disagree with the UA string major version lose to it', () => {
+    // The UA string's major is never frozen: a mismatch means it was overridden.
+    const chrome = [{ brand: 'Google Chrome', version: '156' }];
+    expect(parseUserAgent(UA.chrome90, { brands: chrome })).toMatchObject({
       name: 'chrome',
-      version: 157,
+      version: 90,
     });
+    const edge = [
+      { brand: 'Microsoft Edge', version: '156' },
+      { brand: 'Chromium', version: '156' },
+    ];
+    expect(parseUserAgent(UA.chrome90, { brands: edge }).name).toBe('chrome');
   });
 
   test('a UA string naming a non-Chromium browser wins over Chromium client hints', () => {
