@@ -55,6 +55,8 @@ export type {
 } from './protocol';
 export { summarizeStats, qualityLevel } from './quality/stats';
 export type { QualitySample, VideoSize, CandidateType, StatsEntry } from './quality/stats';
+export { DEFAULT_BANDWIDTH_POLICY } from './quality/bandwidth';
+export type { BandwidthPolicy, BandwidthTier, BandwidthEvent } from './quality/bandwidth';
 export type { DeviceInfo, DeviceList } from './media/devices';
 export type { MediaElementLike } from './media/attach';
 export { VERSION } from './version';

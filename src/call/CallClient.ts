@@ -28,7 +28,9 @@ import { playStream } from '../media/attach';
 import type { MediaElementLike } from '../media/attach';
 import { mediaError } from '../media/errors';
 import { statsEntries, summarizeStats } from '../quality/stats';
-import type { StatsEntry } from '../quality/stats';
+import type { QualitySample, StatsEntry } from '../quality/stats';
+import { BandwidthTracker, DEFAULT_BANDWIDTH_POLICY, videoEncoding } from '../quality/bandwidth';
+import type { BandwidthPolicy } from '../quality/bandwidth';
 import { VERSION } from '../version';
 import { CallError } from './errors';
 import { SafeEmitter } from './emitter';
@@ -86,6 +88,8 @@ export interface CallClientOptions {
   requireTopFrame?: boolean;
   /** Which browsers may take calls (default: the two latest of Chrome, Edge, Firefox, Safari). */
   browsers?: BrowserPolicy | 'any';
+  /** Video cap and bandwidth tiers (see BandwidthPolicy); defaults from the product's figures. */
+  bandwidth?: Partial<BandwidthPolicy>;
   timeouts?: Partial<CallTimeouts>;
   clock?: Clock;
   logger?: Logger;
@@ -131,6 +135,10 @@ interface Call {
   unwatchDevices: (() => void) | null;
   /** The previous stats report, for rates over the interval. */
   lastStats: StatsEntry[] | null;
+  /** Bandwidth tiers of a video call. */
+  bandwidth: BandwidthTracker | null;
+  /** Video is not sent for lack of bandwidth (automatic audio-only). */
+  videoPaused: boolean;
 }
 
 const IN_CALL: readonly CallState[] = [
@@ -162,6 +170,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
   private destroyed = false;
   private readonly platform: PartialPlatform;
   private readonly timeouts: CallTimeouts;
+  private readonly bandwidthPolicy: BandwidthPolicy;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly stopListening: () => void;
@@ -181,6 +190,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       throw new CallError('invalid-argument', 'options.transport is required');
     this.platform = resolvePlatform(options.platform);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.bandwidthPolicy = { ...DEFAULT_BANDWIDTH_POLICY, ...options.bandwidth };
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? noopLogger;
     this.stopListening = options.transport.listen({
@@ -499,6 +509,8 @@ export class CallClient extends SafeEmitter<CallEvents> {
       wantVideo: false,
       unwatchDevices: null,
       lastStats: null,
+      bandwidth: message.media === 'video' ? new BandwidthTracker(this.bandwidthPolicy) : null,
+      videoPaused: false,
     };
     call.wantVideo = call.info.local.videoEnabled;
     call.seen.add(message.id);
@@ -739,6 +751,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
         call.timers.clear('reconnect');
         if (current === 'connecting') {
           call.info.connectedAt = this.clock.now();
+          this.applyVideoEncoding(call, null);
           this.sampleQuality(call);
         }
         if (current === 'connecting' || current === 'reconnecting') {
@@ -786,7 +799,9 @@ export class CallClient extends SafeEmitter<CallEvents> {
   }
 
   private sendMediaState(call: Call): void {
-    const { audioMuted, videoEnabled, camera } = call.info.local;
+    const { audioMuted, camera } = call.info.local;
+    // What is sent now: no video while paused for bandwidth.
+    const videoEnabled = call.info.local.videoEnabled && !call.videoPaused;
     this.send(call, {
       type: 'media-state',
       audioMuted,
@@ -871,9 +886,38 @@ export class CallClient extends SafeEmitter<CallEvents> {
           const sample = summarizeStats(call.lastStats, entries);
           call.lastStats = entries;
           this.safeEmit('quality', sample);
+          this.followBandwidth(call, sample);
         })
         .catch(() => undefined)
         .finally(() => this.sampleQuality(call));
+    });
+  }
+
+  /** Moves the call between bandwidth tiers as the samples say. */
+  private followBandwidth(call: Call, sample: QualitySample): void {
+    const change = call.bandwidth?.feed({
+      availableSendKbps: sample.availableSendKbps,
+      limitedByBandwidth: sample.videoLimitation === 'bandwidth',
+    });
+    if (!change || !this.isLive(call)) return;
+    this.log('info', `bandwidth ${change.previous} -> ${change.tier}`, {
+      kbps: change.availableKbps ?? undefined,
+    });
+    this.applyVideoEncoding(call, change.availableKbps);
+    const paused = change.tier === 'audio-only' && this.bandwidthPolicy.autoAudioOnly;
+    if (paused !== call.videoPaused) {
+      call.videoPaused = paused;
+      this.sendMediaState(call);
+    }
+    this.safeEmit('bandwidth', change);
+  }
+
+  private applyVideoEncoding(call: Call, availableKbps: number | null): void {
+    const tier = call.bandwidth?.tier;
+    if (!tier || !call.peer) return;
+    const encoding = videoEncoding(tier, this.bandwidthPolicy, availableKbps);
+    call.peer.setVideoEncoding(encoding).catch((error: unknown) => {
+      this.log('warn', 'video encoding could not be changed', { error: String(error) });
     });
   }
 

@@ -2,6 +2,7 @@ import type { AgentInfo, CallMedia, CallPolicy, Facing, HangupReason } from '../
 import type { CallState } from './states';
 import type { DeviceList } from '../media/devices';
 import type { QualitySample } from '../quality/stats';
+import type { BandwidthEvent } from '../quality/bandwidth';
 
 /** Why a call ended. Hangup reasons of the protocol, plus the endings before a call starts. */
 export type EndReason =
@@ -86,6 +87,12 @@ export interface CallEvents {
   devicechange: [DeviceList];
   /** Call quality over the last interval (once a second while connected). */
   quality: [QualitySample];
+  /**
+   * A video call moved between bandwidth tiers: `reduced` (the picture is
+   * scaled down) or `audio-only` (video is not worth sending: offer the
+   * consumer to turn the camera off, or set `bandwidth.autoAudioOnly`).
+   */
+  bandwidth: [BandwidthEvent];
   ended: [EndedEvent];
   warning: [CallWarning];
 }

@@ -82,6 +82,33 @@ export class PeerSession {
     });
   }
 
+  /**
+   * Changes the first encoding of the video sender (cap, scale, on/off)
+   * without renegotiating. Engines that do not support a field ignore it.
+   */
+  setVideoEncoding(encoding: {
+    maxBitrate: number;
+    scaleResolutionDownBy: number;
+    active: boolean;
+  }): Promise<void> {
+    return this.queue.run(async () => {
+      const sender = this.transceiverOf('video')?.sender;
+      if (this.closed || !sender || typeof sender.getParameters !== 'function') return;
+      const parameters = sender.getParameters();
+      const first = parameters.encodings?.[0];
+      if (!first) return; // not negotiated yet
+      first.maxBitrate = encoding.maxBitrate;
+      first.scaleResolutionDownBy = encoding.scaleResolutionDownBy;
+      first.active = encoding.active;
+      // Keep the picture sharp and drop frames first only when told to;
+      // 'balanced' lets the browser trade both (a moving camera).
+      (
+        parameters as RTCRtpSendParameters & { degradationPreference?: string }
+      ).degradationPreference ??= 'balanced';
+      await sender.setParameters(parameters);
+    });
+  }
+
   /** The transceiver that carries `kind`, found by its receiver's track (always present). */
   transceiverOf(kind: 'audio' | 'video'): RTCRtpTransceiver | undefined {
     return firstWhere(this.pc.getTransceivers(), (t) => t.receiver.track?.kind === kind);

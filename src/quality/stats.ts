@@ -28,6 +28,8 @@ export interface QualitySample {
   receiveVideo: VideoSize | null;
   /** The local candidate type of the pair in use: host, srflx, prflx or relay. */
   candidateType: CandidateType | null;
+  /** What limits the video encoder now, where the browser tells. */
+  videoLimitation: 'bandwidth' | 'cpu' | 'other' | 'none' | null;
 }
 
 export interface VideoSize {
@@ -110,6 +112,16 @@ function outboundLoss(curr: readonly StatsEntry[]): number {
   return worst;
 }
 
+function limitation(entries: readonly StatsEntry[]): QualitySample['videoLimitation'] {
+  for (const e of byType(entries, 'outbound-rtp')) {
+    const reason = e.qualityLimitationReason;
+    if (e.kind === 'video' && typeof reason === 'string') {
+      return reason === 'bandwidth' || reason === 'cpu' || reason === 'none' ? reason : 'other';
+    }
+  }
+  return null;
+}
+
 /** The 0–5 level: thresholds of what people notice in a call. */
 export function qualityLevel(
   rttMs: number | null,
@@ -172,5 +184,6 @@ export function summarizeStats(
     receiveVideo: video(curr, 'inbound-rtp'),
     candidateType:
       type === 'host' || type === 'srflx' || type === 'prflx' || type === 'relay' ? type : null,
+    videoLimitation: limitation(curr),
   };
 }
