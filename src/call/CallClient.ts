@@ -737,6 +737,19 @@ export class CallClient extends SafeEmitter<CallEvents> {
         this.fail(call, 'error', 'the connection could not be negotiated');
       },
       onWarning: (message, cause) => this.warn('ice-candidate', message, cause),
+      onNoCandidates: (detail) => {
+        // Before the first connection there is no path at all; later, a cut
+        // network can empty a restart's gathering and the reconnect window decides.
+        if (!this.isLive(call) || this.currentState !== 'connecting') return;
+        const relay = Boolean(this.options.forceRelay || call.info.policy.forceRelay);
+        this.fail(
+          call,
+          'network',
+          relay
+            ? `no relay candidate from the TURN server: ${detail}`
+            : `no network path for media: ${detail}`,
+        );
+      },
     });
   }
 

@@ -23,6 +23,12 @@ export interface PeerSessionOptions {
   onError(error: unknown): void;
   /** Non-fatal problems (a candidate that could not be applied). */
   onWarning(message: string, cause: unknown): void;
+  /**
+   * A round of candidate gathering ended with no candidate at all (with a
+   * forced relay: the TURN server refused or could not be reached). `detail`
+   * says what the ICE agent reported, without addresses or credentials.
+   */
+  onNoCandidates?(detail: string): void;
   /** Runs after a remote offer is applied, before the answer is made: attach local tracks here. */
   beforeAnswer?(pc: RTCPeerConnection): Promise<void> | void;
 }
@@ -45,6 +51,8 @@ export class PeerSession {
   private pendingCandidates: (IceCandidate | null)[] = [];
   private remoteStream: MediaStream | null = null;
   private lastState: PeerConnectionState = 'new';
+  private gathered = 0;
+  private iceError: string | null = null;
 
   constructor(private readonly options: PeerSessionOptions) {
     const pc = new options.RTCPeerConnection(options.configuration);
@@ -53,7 +61,23 @@ export class PeerSession {
       if (this.closed) return;
       // An empty candidate string is how some browsers say "end of candidates".
       const c = event.candidate;
-      this.options.signal({ candidate: c && c.candidate ? candidateToJSON(c) : null });
+      if (c && c.candidate) {
+        this.gathered++;
+        this.options.signal({ candidate: candidateToJSON(c) });
+        return;
+      }
+      this.options.signal({ candidate: null });
+      if (this.gathered === 0) this.options.onNoCandidates?.(this.iceError ?? 'no ICE candidate');
+      this.gathered = 0;
+    };
+    // Kept to explain a gathering that found nothing; a URL may name the
+    // server's host, never a credential, and is left out all the same.
+    pc.onicecandidateerror = (event) => {
+      const e = event as RTCPeerConnectionIceErrorEvent;
+      this.iceError =
+        e.errorCode === 401
+          ? 'the TURN server refused the credentials (401)'
+          : `the STUN/TURN server answered ${e.errorCode} ${e.errorText ?? ''}`.trim();
     };
     pc.ontrack = (event) => this.addRemoteTrack(event.track, event.streams);
     pc.onnegotiationneeded = () => {
@@ -191,7 +215,7 @@ export class PeerSession {
     this.closed = true;
     this.pendingCandidates = [];
     const pc = this.pc;
-    pc.onicecandidate = pc.ontrack = pc.onnegotiationneeded = null;
+    pc.onicecandidate = pc.ontrack = pc.onnegotiationneeded = pc.onicecandidateerror = null;
     pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
     try {
       pc.close();
