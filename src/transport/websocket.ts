@@ -15,49 +15,79 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** How a dropped connection is re-established. */
+export interface ReconnectPolicy {
+  /** First delay before reconnecting; doubles with every failed attempt. */
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** How long the connection may stay down before the transport closes for good. */
+  giveUpAfterMs: number;
+  /** Messages kept while down; the oldest go first past this. */
+  maxQueued: number;
+}
+
+export const DEFAULT_RECONNECT: ReconnectPolicy = {
+  minDelayMs: 250,
+  maxDelayMs: 5_000,
+  giveUpAfterMs: 30_000,
+  maxQueued: 1_000,
+};
+
 export interface WebSocketTransportOptions {
   /** The WebSocket constructor; defaults to the global one (pass `ws` in Node). */
   WebSocket?: WebSocketConstructor;
+  /** Reconnection after a drop (on by default); `false` closes on the first drop. */
+  reconnect?: Partial<ReconnectPolicy> | false;
 }
 
 const OPEN = 1;
 
 /**
  * Carries signaling over one WebSocket: one protocol message per text frame,
- * as JSON, nothing around it. Connects as soon as it is constructed; messages
- * sent before the socket opens are queued and sent in order once it does.
+ * as JSON, nothing around it. Connects as soon as it is constructed.
+ *
+ * A connection that drops is opened again with growing delays; messages sent
+ * meanwhile are queued and go out in order once it is back, so a live call
+ * loses nothing (the receiver drops duplicates). Only when it stays down
+ * longer than `giveUpAfterMs` does the transport report `close`.
  *
  * @throws {TypeError} when no WebSocket constructor is available.
  * @example
  * const transport = new WebSocketTransport('wss://example.com/calls');
  */
 export class WebSocketTransport implements Transport {
-  private readonly socket: WebSocketLike;
+  private socket: WebSocketLike | null = null;
   private readonly listeners = new Listeners();
+  private readonly Ctor: WebSocketConstructor;
+  private readonly policy: ReconnectPolicy | null;
   private queue: string[] = [];
+  private attempts = 0;
+  private downSince: number | null = null;
+  private retry: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(url: string, options: WebSocketTransportOptions = {}) {
+  constructor(
+    private readonly url: string,
+    options: WebSocketTransportOptions = {},
+  ) {
     const Ctor =
-      options.WebSocket ??
-      (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ??
-      undefined;
+      options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Ctor) throw new TypeError('No WebSocket implementation: pass options.WebSocket');
-    this.socket = new Ctor(url);
-    this.socket.onopen = () => this.flush();
-    this.socket.onmessage = (event) => this.listeners.message(event.data);
-    this.socket.onclose = (event) =>
-      this.shut(
-        `websocket closed (${event.code ?? 'no code'}${event.reason ? `: ${event.reason}` : ''})`,
-      );
-    // An error is always followed by close, which carries the code.
-    this.socket.onerror = () => undefined;
+    this.Ctor = Ctor;
+    this.policy =
+      options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.connect(true);
   }
 
   send(message: Message): void {
     if (this.listeners.closed) return;
     const text = JSON.stringify(message);
-    if (this.socket.readyState === OPEN) this.socket.send(text);
-    else this.queue.push(text);
+    if (this.socket?.readyState === OPEN) {
+      this.socket.send(text);
+      return;
+    }
+    this.queue.push(text);
+    const max = this.policy?.maxQueued ?? DEFAULT_RECONNECT.maxQueued;
+    if (this.queue.length > max) this.queue.shift();
   }
 
   listen(listener: TransportListener): () => void {
@@ -65,23 +95,82 @@ export class WebSocketTransport implements Transport {
   }
 
   close(): void {
+    const socket = this.socket;
+    this.detach();
     try {
-      this.socket.close(1000, 'closed');
+      socket?.close(1000, 'closed');
     } catch {
       // Closing a socket that never connected may throw in some engines.
     }
     this.shut('closed locally');
   }
 
+  /** Opens a socket; the first one may throw (a malformed URL), later ones count as a drop. */
+  private connect(first: boolean): void {
+    let socket: WebSocketLike;
+    try {
+      socket = new this.Ctor(this.url);
+    } catch (error) {
+      if (first) throw error;
+      this.dropped('the connection could not be opened');
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.attempts = 0;
+      this.downSince = null;
+      this.flush();
+    };
+    socket.onmessage = (event) => this.listeners.message(event.data);
+    socket.onclose = (event) =>
+      this.dropped(
+        `websocket closed (${event.code ?? 'no code'}${event.reason ? `: ${event.reason}` : ''})`,
+      );
+    // An error is always followed by close, which carries the code.
+    socket.onerror = () => undefined;
+  }
+
+  private dropped(reason: string): void {
+    this.detach();
+    if (this.listeners.closed) return;
+    const policy = this.policy;
+    const now = Date.now();
+    this.downSince ??= now;
+    if (!policy || now - this.downSince >= policy.giveUpAfterMs) {
+      this.shut(policy ? `${reason}; gave up reconnecting` : reason);
+      return;
+    }
+    if (this.attempts === 0)
+      this.listeners.warning(`signaling connection lost (${reason}); reconnecting`);
+    const delay = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** this.attempts);
+    this.attempts++;
+    // Up to 20 % jitter, so that many clients dropped together do not return together.
+    this.retry = setTimeout(
+      () => {
+        this.retry = null;
+        this.connect(false);
+      },
+      delay * (1 + Math.random() * 0.2),
+    );
+  }
+
   private flush(): void {
     const pending = this.queue;
     this.queue = [];
-    for (const text of pending) this.socket.send(text);
+    for (const text of pending) this.socket?.send(text);
+  }
+
+  private detach(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    const socket = this.socket;
+    if (socket) socket.onopen = socket.onmessage = socket.onclose = null;
+    this.socket = null;
   }
 
   private shut(reason: string): void {
+    this.detach();
     this.queue = [];
-    this.socket.onopen = this.socket.onmessage = this.socket.onclose = null;
     this.listeners.close(reason);
   }
 }

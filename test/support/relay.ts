@@ -6,12 +6,13 @@ import type { WebSocket } from 'ws';
  * to all the others, untouched. What a real signaling server does for a
  * two-party call, and nothing more.
  */
-export async function startRelay(): Promise<{
+export async function startRelay(port = 0): Promise<{
   url: string;
+  port: number;
   close(): Promise<void>;
   clients(): number;
 }> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  const server = new WebSocketServer({ host: '127.0.0.1', port });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const sockets = new Set<WebSocket>();
   server.on('connection', (socket) => {
@@ -26,9 +27,10 @@ export async function startRelay(): Promise<{
     socket.on('close', () => sockets.delete(socket));
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const bound = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `ws://127.0.0.1:${port}`,
+    url: `ws://127.0.0.1:${bound}`,
+    port: bound,
     clients: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {

@@ -57,8 +57,11 @@ describe('WebSocketTransport', () => {
     expect(got).toEqual(['{"x":1}', '{"x":1}']);
   });
 
-  test('reports close once, with the code, and drops what is sent afterwards', () => {
-    const transport = new WebSocketTransport('wss://example.test/s', { WebSocket: FakeSocket });
+  test('without reconnection, reports close once, with the code, and drops what is sent afterwards', () => {
+    const transport = new WebSocketTransport('wss://example.test/s', {
+      WebSocket: FakeSocket,
+      reconnect: false,
+    });
     const socket = FakeSocket.last;
     socket.open();
     const reasons: string[] = [];
@@ -108,6 +111,80 @@ describe('WebSocketTransport', () => {
     } finally {
       (globalThis as { WebSocket?: unknown }).WebSocket = saved;
     }
+  });
+});
+
+describe('WebSocketTransport reconnection', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  test('a dropped connection is opened again, and what was sent meanwhile goes out in order', () => {
+    const transport = new WebSocketTransport('wss://example.test/s', { WebSocket: FakeSocket });
+    const first = FakeSocket.last;
+    first.open();
+    const warnings: string[] = [];
+    const closes: string[] = [];
+    transport.listen({
+      message: () => undefined,
+      close: (r) => closes.push(r),
+      warning: (w) => warnings.push(w),
+    });
+    first.onclose?.({ code: 1006 });
+    expect(warnings).toEqual(['signaling connection lost (websocket closed (1006)); reconnecting']);
+    const a = hangup();
+    const b = hangup();
+    transport.send(a);
+    transport.send(b);
+    jest.advanceTimersByTime(400); // the first delay: 250 ms plus up to 20 % jitter
+    const second = FakeSocket.last;
+    expect(second).not.toBe(first);
+    second.open();
+    expect(second.sent.map((t) => JSON.parse(t) as Message)).toEqual([a, b]);
+    expect(closes).toEqual([]);
+  });
+
+  test('delays double up to the maximum between failed attempts', () => {
+    new WebSocketTransport('wss://example.test/s', { WebSocket: FakeSocket });
+    const opened: number[] = [];
+    let socket = FakeSocket.last;
+    const start = Date.now();
+    for (let i = 0; i < 6; i++) {
+      socket.onclose?.({ code: 1006 });
+      while (FakeSocket.last === socket) jest.advanceTimersByTime(10);
+      socket = FakeSocket.last;
+      opened.push(Date.now() - start);
+    }
+    const gaps = opened.map((t, i) => t - (opened[i - 1] ?? 0));
+    // 250, 500, 1000, 2000, 4000, 5000 ms, each with up to 20 % jitter.
+    [250, 500, 1000, 2000, 4000, 5000].forEach((base, i) => {
+      expect(gaps[i]).toBeGreaterThanOrEqual(base);
+      expect(gaps[i]).toBeLessThanOrEqual(base * 1.2 + 10);
+    });
+  });
+
+  test('after giveUpAfterMs down, the transport closes for good', () => {
+    const transport = new WebSocketTransport('wss://example.test/s', {
+      WebSocket: FakeSocket,
+      reconnect: { giveUpAfterMs: 3000 },
+    });
+    const closes: string[] = [];
+    transport.listen({ message: () => undefined, close: (r) => closes.push(r) });
+    for (let i = 0; i < 50 && closes.length === 0; i++) {
+      FakeSocket.last.onclose?.({ code: 1006 });
+      jest.advanceTimersByTime(1000);
+    }
+    expect(closes).toEqual(['websocket closed (1006); gave up reconnecting']);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  test('close() during a reconnect delay cancels it', () => {
+    const transport = new WebSocketTransport('wss://example.test/s', { WebSocket: FakeSocket });
+    const first = FakeSocket.last;
+    first.onclose?.({ code: 1006 });
+    transport.close();
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(10_000);
+    expect(FakeSocket.last).toBe(first);
   });
 });
 
