@@ -279,6 +279,17 @@ export class CallClient extends SafeEmitter<CallEvents> {
   setAudioMuted(muted: boolean): void {
     const call = this.require(IN_CALL, 'setAudioMuted');
     if (call.info.local.audioMuted === Boolean(muted)) return;
+    const media = call.media;
+    if (!muted && media && !media.audio) {
+      // The microphone was lost: unmuting means finding one again.
+      media.setAudioMuted(false);
+      this.mediaOp(call, async (m) => {
+        const track = await m.recover('audio');
+        if (!track) this.warn('device-lost', 'no microphone is available; the call stays muted');
+        return track ? ['audio', track] : null;
+      }).catch(() => undefined);
+      return;
+    }
     call.info.local.audioMuted = Boolean(muted);
     call.media?.setAudioMuted(call.info.local.audioMuted);
     this.localMediaChanged(call);
@@ -837,18 +848,27 @@ export class CallClient extends SafeEmitter<CallEvents> {
     return call.ops.run(async () => {
       const media = call.media;
       if (!this.isLive(call) || !media) return;
+      const before = JSON.stringify(call.info.local);
+      let replaced = false;
       try {
         const change = await op(media);
         if (!change || !this.isLive(call)) return;
         await call.peer?.replaceTrack(change[0], change[1]);
+        replaced = true;
       } catch (error) {
         // A failed change may have released the old device: send what is left.
-        if (this.isLive(call) && media.video === null) await call.peer?.replaceTrack('video', null);
+        if (this.isLive(call) && media.video === null) {
+          await call.peer?.replaceTrack('video', null);
+          replaced = true;
+        }
         throw error;
       } finally {
         if (this.isLive(call)) {
           this.syncLocal(call);
-          this.localMediaChanged(call, true);
+          // Tell only what changed: a no-op toggle sends nothing.
+          const changed = JSON.stringify(call.info.local) !== before;
+          if (replaced && media.localStream) this.safeEmit('localstream', media.localStream);
+          if (changed) this.localMediaChanged(call);
         }
       }
     });
@@ -941,7 +961,8 @@ export class CallClient extends SafeEmitter<CallEvents> {
     const local = call.info.local;
     local.videoEnabled = media.video !== null;
     local.audioMuted = media.audioMuted || media.audio === null;
-    if (media.facing) local.camera = media.facing;
+    // `camera` tells what is being sent: nothing while the camera is off.
+    if (media.facing && media.video) local.camera = media.facing;
     else delete local.camera;
   }
 

@@ -128,10 +128,20 @@ export class LocalMedia {
 
   /** Uses another camera: at once if the camera is on, else the next time it is turned on. */
   async selectCamera(deviceId: string): Promise<MediaStreamTrack | null> {
+    const previous = { cameraId: this.cameraId, facing: this.facing };
     this.cameraId = deviceId;
     this.facing = undefined;
     if (!this.video) return null;
-    return this.openVideo({ ...VIDEO, deviceId: { exact: deviceId } });
+    try {
+      return await this.openVideo({ ...VIDEO, deviceId: { exact: deviceId } });
+    } catch (error) {
+      if (this.stopped) throw error;
+      // Keep the camera that worked: go back to it, then report the failure.
+      this.cameraId = previous.cameraId;
+      this.facing = previous.facing;
+      await this.setVideoEnabled(true).catch(() => undefined);
+      throw error;
+    }
   }
 
   /**

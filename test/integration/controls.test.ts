@@ -784,14 +784,8 @@ describe('playing the agent', () => {
   });
 });
 
-describe('known problems', () => {
-  // SDK problem: CallClient.mediaOp sends a media-state in its `finally` after
-  // every camera/device operation, also when nothing changed (setVideoEnabled
-  // to the current state, a coalesced toggle, a rejected switchCamera or
-  // selectMicrophone). 100 toggles send 111 media-state messages. Fix: in
-  // mediaOp, compare call.info.local before and after syncLocal and call
-  // localMediaChanged only when it differs (as setAudioMuted already does).
-  test.failing('a camera request that changes nothing sends no media-state', async () => {
+describe('edge cases', () => {
+  test('a camera request that changes nothing sends no media-state', async () => {
     const call = await connect({
       consumerDevices: { cameras: [{ deviceId: 'only', facingMode: 'user' }] },
     });
@@ -804,58 +798,30 @@ describe('known problems', () => {
     expect(sent).toBe(0);
   });
 
-  // SDK problem: after the only microphone is lost, CallClient.setAudioMuted(false)
-  // sets call.info.local.audioMuted = false and sends media-state audioMuted
-  // false, though no microphone is open (LocalMedia.audio is null): the agent is
-  // told the consumer is audible when nothing is sent. Fix: in setAudioMuted,
-  // when unmuting with call.media.audio === null, run
-  // mediaOp(media => recover('audio')) to open any microphone, and keep
-  // audioMuted true (syncLocal) with a device-lost/no-device warning if none.
-  test.failing(
-    'unmuting after the only microphone was lost does not claim an open microphone',
-    async () => {
-      const call = await connect();
-      call.consumerPlatform.mediaDevices.unplug('microphone');
-      await agentSees(call, { audioMuted: true });
-      call.client.setAudioMuted(false);
-      const local = call.client.localMediaState;
-      const lastSent = mediaStatesSent(call).at(-1);
-      const live = liveKinds(call);
-      await hangUpAndCheckReleased(call);
-      expect(live.audio).toBe(0);
-      expect(local).toMatchObject({ audioMuted: true });
-      expect(lastSent).toMatchObject({ audioMuted: true });
-    },
-  );
+  test('unmuting after the only microphone was lost does not claim an open microphone', async () => {
+    const call = await connect();
+    call.consumerPlatform.mediaDevices.unplug('microphone');
+    await agentSees(call, { audioMuted: true });
+    call.client.setAudioMuted(false);
+    const local = call.client.localMediaState;
+    const lastSent = mediaStatesSent(call).at(-1);
+    const live = liveKinds(call);
+    await hangUpAndCheckReleased(call);
+    expect(live.audio).toBe(0);
+    expect(local).toMatchObject({ audioMuted: true });
+    expect(lastSent).toMatchObject({ audioMuted: true });
+  });
 
-  // SDK problem: LocalMedia.selectCamera sets this.cameraId to the new device
-  // before opening it, and openVideo releases the working camera first. When
-  // the chosen camera cannot be opened (busy: NotReadableError, or unplugged),
-  // the call is left without video (acceptable, and reported truthfully) but
-  // cameraId stays on the failed device, so every later setVideoEnabled(true)
-  // asks for it with deviceId exact and fails again: the camera cannot be
-  // turned back on. Fix: in selectCamera, keep the previous cameraId/facing
-  // and restore them if openVideo throws (better still, reopen the previous
-  // camera so the call keeps its video).
-  test.failing(
-    'a camera that cannot be selected leaves the camera able to turn on again',
-    async () => {
-      const call = await connect();
-      await agentSees(call, { videoEnabled: true });
-      call.consumerPlatform.mediaDevices.setBusy('back');
-      const error = await rejection(call.client.selectCamera('back'));
-      expect(error.code).toBe('no-device');
-      expect(call.client.state).toBe('connected');
-      expect(call.client.localMediaState).toMatchObject({ videoEnabled: false });
-      await agentSees(call, { videoEnabled: false });
-      const again = await call.client.setVideoEnabled(true).then(
-        () => 'on',
-        (e: unknown) => (e instanceof CallError ? e.code : String(e)),
-      );
-      const live = liveKinds(call);
-      await hangUpAndCheckReleased(call);
-      expect(again).toBe('on');
-      expect(live).toEqual({ audio: 1, video: 1 });
-    },
-  );
+  test('a camera that cannot be selected is reported and the call keeps the camera it had', async () => {
+    const call = await connect();
+    await agentSees(call, { videoEnabled: true });
+    call.consumerPlatform.mediaDevices.setBusy('back');
+    const error = await rejection(call.client.selectCamera('back'));
+    expect(error.code).toBe('no-device');
+    expect(call.client.state).toBe('connected');
+    expect(call.client.localMediaState).toMatchObject({ videoEnabled: true });
+    const live = liveKinds(call);
+    await hangUpAndCheckReleased(call);
+    expect(live).toEqual({ audio: 1, video: 1 });
+  });
 });

@@ -353,7 +353,7 @@ describe('media-state', () => {
     ).toEqual([
       { audioMuted: false, videoEnabled: true, camera: 'user' },
       { audioMuted: true, videoEnabled: true, camera: 'user' },
-      { audioMuted: true, videoEnabled: false, camera: 'user' },
+      { audioMuted: true, videoEnabled: false, camera: undefined },
       { audioMuted: true, videoEnabled: true, camera: 'user' },
       { audioMuted: true, videoEnabled: true, camera: 'environment' },
       { audioMuted: false, videoEnabled: true, camera: 'environment' },
