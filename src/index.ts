@@ -28,6 +28,7 @@ export type {
   SupportReport,
 } from './env/support';
 export { parseUserAgent } from './env/browser';
+export type { PreflightReport, ServerCheck, PermissionStateLike } from './env/preflight';
 export type { BrowserInfo, BrowserName, OsName } from './env/browser';
 export type { Transport, TransportListener } from './transport/types';
 export { createMemoryTransportPair } from './transport/memory';

@@ -14,6 +14,8 @@ import { envelope } from '../protocol/envelope';
 import type { Transport } from '../transport/types';
 import { resolvePlatform } from '../env/platform';
 import { evaluateSupport, readEnvironment } from '../env/support';
+import { runPreflight } from '../env/preflight';
+import type { PreflightReport } from '../env/preflight';
 import type { BrowserPolicy, SupportOptions, SupportReport } from '../env/support';
 import type { PartialPlatform, Platform } from '../env/platform';
 import { PeerSession } from '../peer/PeerSession';
@@ -594,6 +596,29 @@ export class CallClient extends SafeEmitter<CallEvents> {
     const o = options ?? {};
     const platform = resolvePlatform(o.platform);
     return evaluateSupport(readEnvironment(platform.environment), platform, o);
+  }
+
+  /**
+   * Checks, before any call, what a call will need: support, devices,
+   * permission states, STUN reachability and TURN allocation with the given
+   * servers. Asks for no permission and opens no device.
+   *
+   * @example
+   * const report = await CallClient.preflight({ iceServers });
+   * if (!report.turn.reachable) console.warn(report.turn.detail);
+   */
+  static preflight(
+    options: SupportOptions & {
+      platform?: Partial<Platform>;
+      iceServers?: RTCIceServer[];
+      /** How long each server check may take, ms (default 5,000). */
+      timeoutMs?: number;
+    } = {},
+  ): Promise<PreflightReport> {
+    const o = options ?? {};
+    const platform = resolvePlatform(o.platform);
+    const support = evaluateSupport(readEnvironment(platform.environment), platform, o);
+    return runPreflight(platform, support, o.iceServers ?? [], o.timeoutMs ?? 5_000);
   }
 
   private dispatch(call: Call, message: Message): void {
