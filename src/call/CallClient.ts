@@ -395,7 +395,9 @@ export class CallClient extends SafeEmitter<CallEvents> {
    * in every attached element.
    *
    * @throws {CallError} `unsupported` where the browser cannot choose the
-   *   speaker (no `setSinkId`).
+   *   speaker (no `setSinkId`); the promise rejects with `no-device` for a
+   *   speaker that is gone and `permission-denied` where the page may not
+   *   choose one.
    */
   async setSpeaker(deviceId: string): Promise<void> {
     const elements = copy(this.remoteElements);
@@ -404,8 +406,15 @@ export class CallClient extends SafeEmitter<CallEvents> {
         throw new CallError('unsupported', 'this browser cannot choose the speaker');
       }
     }
+    try {
+      for (const element of elements) await element.setSinkId?.(deviceId);
+    } catch (error) {
+      // NotFoundError: a speaker unplugged since it was listed, or a stale id.
+      const e = mediaError(error);
+      throw new CallError(e.code, 'the speaker could not be used', error);
+    }
+    // Only a speaker every element accepted is used for the next ones.
     this.speakerId = deviceId;
-    for (const element of elements) await element.setSinkId?.(deviceId);
   }
 
   /** What the consumer is sending now, or null outside a call. */

@@ -220,6 +220,10 @@
         return Promise.resolve({ ok: false, error: describe(error) });
       }
     },
+    /** The CallClient itself, for page scripts that drive more of it (pages/controls.js). */
+    sdkClient: function () {
+      return client;
+    },
     checkSupport: function (options) {
       var check = window.MessagingCalls.CallClient.checkSupport;
       if (typeof check !== 'function') return { missing: true };

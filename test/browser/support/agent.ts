@@ -2,6 +2,7 @@ import wrtc from 'wrtc';
 import { WebSocket } from 'ws';
 import { AgentCall } from '../../../src/agent/AgentCall';
 import type { AgentCallOptions, AgentEndedEvent } from '../../../src/agent/AgentCall';
+import type { Message, MessageType } from '../../../src/protocol/messages';
 import { WebSocketTransport } from '../../../src/transport/websocket';
 import type { WebSocketConstructor } from '../../../src/transport/websocket';
 import { createNodePlatform } from '../../../src/testing';
@@ -29,6 +30,10 @@ export interface AgentSide {
   transport: WebSocketTransport;
   /** The agent's `ended` event, once it happened. */
   ended: AgentEndedEvent | null;
+  /** Every valid message the agent received from the consumer (its `message` event), in order. */
+  received: Message[];
+  /** How many of `received` are of `type`. */
+  count(type: MessageType): number;
   /** Waits for the agent's `ended` event. */
   waitEnded(ms?: number): Promise<AgentEndedEvent>;
   inbound(): Promise<Inbound>;
@@ -57,6 +62,8 @@ export async function startAgent(
     platform,
     transport,
     ended: null,
+    received: [],
+    count: (type) => side.received.filter((m) => m.type === type).length,
     waitEnded: async (ms = 15_000) =>
       (await until(
         () => side.ended,
@@ -72,6 +79,9 @@ export async function startAgent(
   };
   agent.on('ended', (event) => {
     side.ended = event;
+  });
+  agent.on('message', (message) => {
+    side.received.push(message);
   });
   return side;
 }

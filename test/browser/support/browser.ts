@@ -33,6 +33,13 @@ export interface LaunchOptions {
   grantMedia?: boolean;
   /** More Chromium flags, e.g. `--host-resolver-rules=...`. */
   args?: string[];
+  /**
+   * How many fake devices of each kind (default: Chromium's one camera).
+   * With 2 there are two cameras (`fake_device_0`, `fake_device_1`; the
+   * second yields no frames, neither reports a facingMode), two microphones
+   * besides the default one, and speakers.
+   */
+  fakeDeviceCount?: number;
 }
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
@@ -42,11 +49,13 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
     );
   }
   const grant = options.grantMedia ?? true;
+  const count = options.fakeDeviceCount;
+  const fake = '--use-fake-device-for-media-stream';
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
-      ...BASE_ARGS,
+      ...BASE_ARGS.map((arg) => (arg === fake && count ? `${fake}=device-count=${count}` : arg)),
       grant ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts',
       ...(options.args ?? []),
     ],
