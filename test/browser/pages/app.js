@@ -172,6 +172,12 @@
       client.on('remotemediastate', function (e) {
         record('remotemediastate', e);
       });
+      client.on('quality', function (e) {
+        record('quality', e);
+      });
+      client.on('bandwidth', function (e) {
+        record('bandwidth', e);
+      });
       client.on('localmediastate', function (e) {
         record('localmediastate', e);
       });

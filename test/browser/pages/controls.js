@@ -102,7 +102,12 @@
       out.transceivers = transceivers.length;
       for (var i = 0; i < transceivers.length; i++) {
         var t = transceivers[i];
-        out[t.receiver.track.kind] = { track: describeTrack(t.sender.track) };
+        var parameters = t.sender.getParameters();
+        out[t.receiver.track.kind] = {
+          track: describeTrack(t.sender.track),
+          encodings: JSON.parse(JSON.stringify(parameters.encodings || [])),
+          degradationPreference: parameters.degradationPreference || null,
+        };
       }
       return out;
     },
