@@ -169,6 +169,11 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
     return this.media?.liveTracks().length ?? 0;
   }
 
+  /** The six-digit verification code; the consumer computes the same one. */
+  verificationCode(): Promise<string | null> {
+    return this.peer?.verificationCode() ?? Promise.resolve(null);
+  }
+
   getStats(): Promise<RTCStatsReport | null> {
     return this.peer?.getStats() ?? Promise.resolve(null);
   }

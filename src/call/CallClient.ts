@@ -222,6 +222,16 @@ export class CallClient extends SafeEmitter<CallEvents> {
     return this.call?.media?.liveTracks().length ?? 0;
   }
 
+  /**
+   * A six-digit code derived from both sides' DTLS certificate fingerprints.
+   * The agent's side computes the same code; reading it to each other proves
+   * that no one in the signaling path replaced the keys. Null before the
+   * call has a connection. The derivation is in docs/SECURITY.md.
+   */
+  verificationCode(): Promise<string | null> {
+    return this.call?.peer?.verificationCode() ?? Promise.resolve(null);
+  }
+
   /** WebRTC statistics of the current call, or null without a peer connection. */
   getStats(): Promise<RTCStatsReport | null> {
     return this.call?.peer?.getStats() ?? Promise.resolve(null);

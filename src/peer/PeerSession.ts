@@ -2,6 +2,7 @@ import type { IceCandidate, SessionDescription } from '../protocol/messages';
 import type { MediaStreamConstructor, RTCPeerConnectionConstructor } from '../env/platform';
 import { candidateToJSON } from './ice';
 import { SerialQueue } from './queue';
+import { fingerprintOf, verificationCode } from './verification';
 import { contains, firstWhere } from '../util/list';
 
 /** The connection states a call cares about. */
@@ -52,6 +53,9 @@ export class PeerSession {
   private remoteStream: MediaStream | null = null;
   private lastState: PeerConnectionState = 'new';
   private gathered = 0;
+  /** The fingerprints of the last descriptions set, kept rather than read back. */
+  private localFingerprint: string | null = null;
+  private remoteFingerprint: string | null = null;
   private iceError: string | null = null;
 
   constructor(private readonly options: PeerSessionOptions) {
@@ -154,6 +158,7 @@ export class PeerSession {
         if (this.closed || this.pc.signalingState !== 'stable') return;
         await this.pc.setLocalDescription(offer);
         if (this.closed) return;
+        this.localFingerprint = fingerprintOf(offer.sdp ?? '') ?? this.localFingerprint;
         this.options.signal({ description: { type: 'offer', sdp: offer.sdp ?? '' } });
       } catch (error) {
         if (!this.closed) this.options.onError(error);
@@ -175,6 +180,7 @@ export class PeerSession {
         // Explicit rollback: not every engine rolls back implicitly (wrtc does not).
         if (collision) await this.pc.setLocalDescription({ type: 'rollback' });
         await this.pc.setRemoteDescription(description);
+        this.remoteFingerprint = fingerprintOf(description.sdp) ?? this.remoteFingerprint;
         if (this.closed) return;
         this.hasRemoteDescription = true;
         await this.flushCandidates();
@@ -185,6 +191,7 @@ export class PeerSession {
           if (this.closed) return;
           await this.pc.setLocalDescription(answer);
           if (this.closed) return;
+          this.localFingerprint = fingerprintOf(answer.sdp ?? '') ?? this.localFingerprint;
           this.options.signal({ description: { type: 'answer', sdp: answer.sdp ?? '' } });
         }
       } catch (error) {
@@ -203,6 +210,13 @@ export class PeerSession {
       }
       await this.addCandidate(candidate);
     });
+  }
+
+  /** The six-digit verification code of this connection, once both descriptions are set. */
+  async verificationCode(): Promise<string | null> {
+    const local = this.localFingerprint;
+    const remote = this.remoteFingerprint;
+    return local && remote ? verificationCode(local, remote) : null;
   }
 
   getStats(): Promise<RTCStatsReport> {
