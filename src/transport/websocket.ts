@@ -38,6 +38,32 @@ export interface WebSocketTransportOptions {
   WebSocket?: WebSocketConstructor;
   /** Reconnection after a drop (on by default); `false` closes on the first drop. */
   reconnect?: Partial<ReconnectPolicy> | false;
+  /**
+   * Allow `ws://` to a host other than this machine. For development only:
+   * signaling carries the call's keys (DTLS fingerprints) and TURN
+   * credentials, and must travel over TLS.
+   */
+  allowInsecure?: boolean;
+}
+
+/** `ws://` only to this machine (localhost, 127.0.0.0/8, ::1), unless allowed. */
+function checkUrl(url: string, allowInsecure: boolean): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError('WebSocketTransport needs an absolute ws:// or wss:// URL');
+  }
+  if (parsed.protocol === 'wss:') return;
+  if (parsed.protocol !== 'ws:')
+    throw new TypeError('WebSocketTransport needs a ws:// or wss:// URL');
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  if (!loopback && !allowInsecure) {
+    throw new TypeError(
+      'WebSocketTransport refuses ws:// to another host: use wss://, or allowInsecure for development',
+    );
+  }
 }
 
 const OPEN = 1;
@@ -51,7 +77,11 @@ const OPEN = 1;
  * loses nothing (the receiver drops duplicates). Only when it stays down
  * longer than `giveUpAfterMs` does the transport report `close`.
  *
- * @throws {TypeError} when no WebSocket constructor is available.
+ * Signaling carries the keys of the call, so only `wss://` is accepted,
+ * except `ws://` to this machine (development, tests) or with `allowInsecure`.
+ *
+ * @throws {TypeError} when no WebSocket constructor is available, or for a
+ *   `ws://` URL to another host without `allowInsecure`.
  * @example
  * const transport = new WebSocketTransport('wss://example.com/calls');
  */
@@ -72,6 +102,7 @@ export class WebSocketTransport implements Transport {
     const Ctor =
       options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Ctor) throw new TypeError('No WebSocket implementation: pass options.WebSocket');
+    checkUrl(url, options.allowInsecure === true);
     this.Ctor = Ctor;
     this.policy =
       options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...options.reconnect };

@@ -213,3 +213,31 @@ describe('the in-memory transport pair', () => {
     expect(got).toEqual([]);
   });
 });
+
+describe('WebSocketTransport URLs', () => {
+  const make = (url: string, allowInsecure?: boolean) => () =>
+    new WebSocketTransport(url, { WebSocket: FakeSocket, allowInsecure, reconnect: false });
+
+  test.each(['wss://example.com/s', 'ws://localhost:8080', 'ws://127.0.0.1:9/x', 'ws://[::1]:80'])(
+    '%s is accepted',
+    (url) => {
+      expect(make(url)).not.toThrow();
+    },
+  );
+
+  test.each(['ws://example.com/s', 'ws://10.0.0.5/s', 'ws://192.168.1.2'])(
+    '%s is refused: signaling must use TLS off this machine',
+    (url) => {
+      expect(make(url)).toThrow(/refuses ws:\/\/ to another host/);
+    },
+  );
+
+  test('allowInsecure permits ws:// elsewhere, for development', () => {
+    expect(make('ws://example.com/s', true)).not.toThrow();
+  });
+
+  test('other schemes and relative URLs are refused', () => {
+    expect(make('http://example.com')).toThrow(TypeError);
+    expect(make('/signaling')).toThrow(TypeError);
+  });
+});
