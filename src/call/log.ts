@@ -19,9 +19,21 @@ export function consoleLogger(minLevel: LogLevel = 'info'): Logger {
     let extra = '';
     for (const key in fields) {
       const value = fields[key];
-      if (value !== undefined) extra += ` ${key}=${String(value)}`;
+      if (value !== undefined) extra += ` ${key}=${text(value)}`;
     }
     const method = level === 'debug' ? 'log' : level;
     console[method](`[messaging-calls] ${level} ${message}${extra}`);
   };
+}
+
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return '[object]';
+    }
+  }
+  return typeof value === 'symbol' ? value.toString() : `${value as number}`;
 }

@@ -61,7 +61,7 @@ async function gather(
         if (!result.firstMs.has(type)) result.firstMs.set(type, Date.now() - started);
       };
       pc!.onicecandidateerror = (event) => {
-        const e = event as RTCPeerConnectionIceErrorEvent;
+        const e = event;
         result.error =
           e.errorCode === 401
             ? 'the TURN server refused the credentials (401)'

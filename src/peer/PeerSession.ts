@@ -77,7 +77,7 @@ export class PeerSession {
     // Kept to explain a gathering that found nothing; a URL may name the
     // server's host, never a credential, and is left out all the same.
     pc.onicecandidateerror = (event) => {
-      const e = event as RTCPeerConnectionIceErrorEvent;
+      const e = event;
       this.iceError =
         e.errorCode === 401
           ? 'the TURN server refused the credentials (401)'

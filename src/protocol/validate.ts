@@ -19,7 +19,6 @@ import type {
   Message,
   MessageBody,
   MessageType,
-  Role,
 } from './messages';
 import { contains, copy, indexWhere, joined, mapAll } from '../util/list';
 
@@ -67,11 +66,14 @@ function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit < 0xe000;
 }
 
-class Invalid {
+/** Thrown inside the validator only; parseMessage turns it into a result. */
+class Invalid extends Error {
   constructor(
     readonly code: InvalidCode,
     readonly reason: string,
-  ) {}
+  ) {
+    super(reason);
+  }
 }
 
 type Obj = Record<string, unknown>;
@@ -200,7 +202,7 @@ function iceServers(obj: Obj): IceServer[] | undefined {
         indexWhere(copy(urls as unknown[]), (u) => typeof u !== 'string' || u.length === 0) < 0);
     if (!valid) fail(`${path}.urls`, 'must be a URL string or a non-empty array of them');
     return compact({
-      urls: Array.isArray(urls) ? copy(urls as string[]) : (urls as string),
+      urls: Array.isArray(urls) ? copy(urls as string[]) : urls,
       username: optStr(entry, 'username', `${path}.username`),
       credential: optStr(entry, 'credential', `${path}.credential`),
     });
@@ -333,7 +335,10 @@ function validate(input: unknown): Message {
   const v = own(value, 'v');
   if (v === undefined) fail('v', 'is required');
   if (v !== PROTOCOL_VERSION) {
-    throw new Invalid('unsupported-version', `protocol version ${String(v)} is not supported`);
+    throw new Invalid(
+      'unsupported-version',
+      `protocol version ${typeof v === 'number' ? v : typeof v} is not supported`,
+    );
   }
   const type = own(value, 'type');
   if (typeof type !== 'string') fail('type', 'must be a string');
@@ -352,8 +357,8 @@ function validate(input: unknown): Message {
     v: PROTOCOL_VERSION,
     id: value.id as string,
     callId: value.callId as string,
-    from: from as Role,
-  } as Message;
+    from: from,
+  };
 }
 
 /**

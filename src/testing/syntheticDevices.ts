@@ -294,7 +294,10 @@ export function createSyntheticMediaDevices(
     origin.set(track, device);
     feeder.tracks.add(track);
     live.add(track);
+    // Kept to be called on this very track (`.call(track)`) by the patched methods.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const nativeStop = track.stop;
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const nativeClone = track.clone;
     patch(track, 'label', device.label ?? device.deviceId);
     patch(track, 'getSettings', (): MediaTrackSettings => ({ ...settings }));

@@ -51,7 +51,7 @@ export class PostMessageTransport implements Transport {
     if (!options.targetOrigin || options.targetOrigin === '*') {
       throw new TypeError('PostMessageTransport needs an exact targetOrigin, not "*"');
     }
-    const source = options.listenOn ?? (globalThis as unknown as MessageSource);
+    const source = options.listenOn ?? globalThis;
     if (typeof source?.addEventListener !== 'function') {
       throw new TypeError('PostMessageTransport needs a window to listen on (options.listenOn)');
     }
@@ -106,8 +106,11 @@ function listenerMethod(
   source: MessageSource,
   name: 'addEventListener' | 'removeEventListener',
 ): ListenerMethod {
+  // Returned unbound on purpose: the caller invokes it with `.call(source, …)`.
   if (typeof EventTarget !== 'undefined' && source instanceof EventTarget) {
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     return EventTarget.prototype[name] as unknown as ListenerMethod;
   }
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   return source[name] as ListenerMethod;
 }
