@@ -25,6 +25,16 @@ module.exports = {
       transformIgnorePatterns,
     },
     {
+      // Real calls through coturn and a network namespace whose link the tests
+      // cut, shape and make lossy (root needed; see test/support/netns.ts). The
+      // files take a machine-wide lock, so they never run alongside each other.
+      displayName: 'network',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/network/**/*.test.ts'],
+      transform,
+      transformIgnorePatterns,
+    },
+    {
       displayName: 'browser',
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/browser/**/*.test.ts'],

@@ -141,6 +141,8 @@ interface Call {
   bandwidth: BandwidthTracker | null;
   /** Video is not sent for lack of bandwidth (automatic audio-only). */
   videoPaused: boolean;
+  /** The engine refused an encoding change (logged once). */
+  encodingRefused: boolean;
 }
 
 const IN_CALL: readonly CallState[] = [
@@ -543,6 +545,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       lastStats: null,
       bandwidth: message.media === 'video' ? new BandwidthTracker(this.bandwidthPolicy) : null,
       videoPaused: false,
+      encodingRefused: false,
     };
     call.wantVideo = call.info.local.videoEnabled;
     call.seen.add(message.id);
@@ -994,6 +997,9 @@ export class CallClient extends SafeEmitter<CallEvents> {
     if (!tier || !call.peer) return;
     const encoding = videoEncoding(tier, this.bandwidthPolicy, availableKbps);
     call.peer.setVideoEncoding(encoding).catch((error: unknown) => {
+      // Said once per call: an engine that refuses (wrtc) refuses every time.
+      if (call.encodingRefused) return;
+      call.encodingRefused = true;
       this.log('warn', 'video encoding could not be changed', { error: String(error) });
     });
   }

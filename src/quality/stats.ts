@@ -105,7 +105,20 @@ function inboundLoss(prev: readonly StatsEntry[], curr: readonly StatsEntry[]): 
   return total > 0 && lost > 0 ? lost / total : 0;
 }
 
-function outboundLoss(curr: readonly StatsEntry[]): number {
+/**
+ * Loss of what this side sends, as the other side reports it (RTCP): over
+ * the interval from the counters, else (first sample) the last report's
+ * fraction. The fraction alone repeats between reports and overstates.
+ */
+function outboundLoss(prev: readonly StatsEntry[] | null, curr: readonly StatsEntry[]): number {
+  if (prev) {
+    const lost =
+      sum(curr, 'remote-inbound-rtp', 'packetsLost') -
+      sum(prev, 'remote-inbound-rtp', 'packetsLost');
+    const sent =
+      sum(curr, 'outbound-rtp', 'packetsSent') - sum(prev, 'outbound-rtp', 'packetsSent');
+    return sent > 0 && lost > 0 ? Math.min(1, lost / sent) : 0;
+  }
   let worst = 0;
   for (const e of byType(curr, 'remote-inbound-rtp'))
     worst = Math.max(worst, num(e.fractionLost) ?? 0);
@@ -166,7 +179,7 @@ export function summarizeStats(
     if (e.kind === 'audio') jitterSeconds = num(e.jitter);
   const local = pair ? byId(curr, pair.localCandidateId) : undefined;
   const type = local?.candidateType;
-  const packetLoss = Math.max(prev ? inboundLoss(before, curr) : 0, outboundLoss(curr));
+  const packetLoss = Math.max(prev ? inboundLoss(before, curr) : 0, outboundLoss(prev, curr));
   const received =
     sum(curr, 'inbound-rtp', 'packetsReceived') - sum(before, 'inbound-rtp', 'packetsReceived');
   const rttMs = rttSeconds === null ? null : Math.round(rttSeconds * 1000);

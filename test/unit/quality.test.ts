@@ -104,3 +104,30 @@ describe('qualityLevel', () => {
     expect(qualityLevel(rtt, loss, jitter, true)).toBe(level);
   });
 });
+
+describe('loss of what this side sends', () => {
+  const report = (t: number, sent: number, lostRemote: number, fraction: number): StatsEntry[] => [
+    { id: 'T', type: 'transport', timestamp: t, selectedCandidatePairId: 'P' },
+    { id: 'P', type: 'candidate-pair', timestamp: t, state: 'succeeded', nominated: true },
+    { id: 'I', type: 'inbound-rtp', kind: 'audio', timestamp: t, packetsReceived: t },
+    { id: 'O', type: 'outbound-rtp', kind: 'audio', timestamp: t, packetsSent: sent },
+    {
+      id: 'R',
+      type: 'remote-inbound-rtp',
+      kind: 'audio',
+      timestamp: t,
+      packetsLost: lostRemote,
+      fractionLost: fraction,
+    },
+  ];
+
+  test('is measured over the interval from the counters, not from the last RTCP fraction', () => {
+    // 50 of 1,000 packets lost in the interval (5 %), while the last report said 38 %.
+    const q = summarizeStats(report(1000, 1000, 10, 0.38), report(2000, 2000, 60, 0.38));
+    expect(q.packetLoss).toBeCloseTo(0.05);
+  });
+
+  test('the first sample falls back to the reported fraction', () => {
+    expect(summarizeStats(null, report(1000, 1000, 10, 0.02)).packetLoss).toBeCloseTo(0.02);
+  });
+});
