@@ -9,6 +9,11 @@ const transform = {
 const transformIgnorePatterns = ['/node_modules/(?!nanoid/)'];
 
 module.exports = {
+  // `npm test` measures coverage of the SDK's source across every project;
+  // lines under 90 % fail the run.
+  collectCoverageFrom: ['<rootDir>/src/**/*.ts', '!<rootDir>/src/ui/**'],
+  coverageReporters: ['text-summary', 'json-summary'],
+  coverageThreshold: { global: { lines: 90 } },
   projects: [
     {
       displayName: 'unit',
