@@ -28,7 +28,7 @@ import { SafeEmitter } from '../call/emitter';
 import type { CallWarning, EndedBy, MediaState } from '../call/events';
 import { systemClock, Timers } from '../call/timers';
 import type { Clock } from '../call/timers';
-import { noopLogger } from '../call/log';
+import { errorName, noopLogger } from '../call/log';
 import type { Logger } from '../call/log';
 
 export type AgentCallState =
@@ -350,7 +350,8 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
       onRemoteStream: (stream) => this.safeEmit('remotestream', stream),
       onConnectionState: (state) => this.onPeerState(state),
       onError: () => this.fail('error', 'the connection could not be negotiated'),
-      onWarning: (message, cause) => this.warn('ice-candidate', message, cause),
+      onWarning: (code, message, cause) =>
+        this.warn(code, message, cause === undefined ? undefined : { name: errorName(cause) }),
       beforeAnswer: (pc) => this.attachMedia(pc),
     });
     this.peer = peer;
@@ -460,7 +461,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
     try {
       this.options.transport.send(envelope(body, this.callId, 'agent'));
     } catch (error) {
-      this.log('error', `transport.send threw for ${body.type}`, { error: String(error) });
+      this.log('error', `transport.send threw for ${body.type}`, { error: errorName(error) });
     }
   }
 

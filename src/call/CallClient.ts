@@ -41,7 +41,7 @@ import { canTransition, isAccepted, isActive } from './states';
 import type { CallState } from './states';
 import { systemClock, Timers } from './timers';
 import type { Clock } from './timers';
-import { noopLogger } from './log';
+import { errorName, noopLogger } from './log';
 import type { Logger } from './log';
 import { contains, copy, drain, indexWhere } from '../util/list';
 
@@ -755,7 +755,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       if (call.info.media === 'video') peer.addTransceiver('video', media.video);
     } catch (error) {
       // E.g. a TURN server without credentials: the browser refuses the configuration.
-      this.log('error', 'the peer connection could not be created', { error: String(error) });
+      this.log('error', 'the peer connection could not be created', { error: errorName(error) });
       this.fail(call, 'error', 'the connection could not be set up');
       return;
     }
@@ -791,10 +791,11 @@ export class CallClient extends SafeEmitter<CallEvents> {
       },
       onConnectionState: (state) => this.onPeerState(call, state),
       onError: (error) => {
-        this.log('error', 'negotiation failed', { error: String(error) });
+        this.log('error', 'negotiation failed', { error: errorName(error) });
         this.fail(call, 'error', 'the connection could not be negotiated');
       },
-      onWarning: (message, cause) => this.warn('ice-candidate', message, cause),
+      onWarning: (code, message, cause) =>
+        this.warn(code, message, cause === undefined ? undefined : { name: errorName(cause) }),
       onNoCandidates: (detail) => {
         // Before the first connection there is no path at all; later, a cut
         // network can empty a restart's gathering and the reconnect window decides.
@@ -1000,7 +1001,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       // Said once per call: an engine that refuses (wrtc) refuses every time.
       if (call.encodingRefused) return;
       call.encodingRefused = true;
-      this.log('warn', 'video encoding could not be changed', { error: String(error) });
+      this.log('warn', 'video encoding could not be changed', { error: errorName(error) });
     });
   }
 
@@ -1122,7 +1123,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     try {
       this.options.transport.send(message);
     } catch (error) {
-      this.log('error', `transport.send threw for ${body.type}`, { error: String(error) });
+      this.log('error', `transport.send threw for ${body.type}`, { error: errorName(error) });
     }
   }
 
@@ -1133,7 +1134,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
 
   protected override onListenerError(event: string, error: unknown): void {
     if (event === 'warning') {
-      this.log('error', 'a warning listener threw', { error: String(error) });
+      this.log('error', 'a warning listener threw', { error: errorName(error) });
       return;
     }
     this.warn('listener-error', `a listener of "${event}" threw`, error);

@@ -9,6 +9,15 @@ export type Logger = (level: LogLevel, message: string, fields?: Record<string, 
 export const noopLogger: Logger = () => undefined;
 
 /**
+ * What may be logged of an error: its name. Browser messages can quote SDP
+ * lines, candidates and addresses (Chromium's setRemoteDescription errors do).
+ */
+export function errorName(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && /^[A-Za-z]{1,40}$/.test(name) ? name : typeof error;
+}
+
+/**
  * A logger that prints one line per entry to the console:
  * `[messaging-calls] info call ended: normal (local) callId=abc`.
  */

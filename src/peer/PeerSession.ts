@@ -2,7 +2,7 @@ import type { IceCandidate, SessionDescription } from '../protocol/messages';
 import type { MediaStreamConstructor, RTCPeerConnectionConstructor } from '../env/platform';
 import { candidateToJSON } from './ice';
 import { SerialQueue } from './queue';
-import { fingerprintOf, verificationCode } from './verification';
+import { certificateFingerprints, verificationCode } from './verification';
 import { contains, firstWhere } from '../util/list';
 
 /** The connection states a call cares about. */
@@ -23,7 +23,7 @@ export interface PeerSessionOptions {
   /** Negotiation failed in a way the session cannot recover from. */
   onError(error: unknown): void;
   /** Non-fatal problems (a candidate that could not be applied). */
-  onWarning(message: string, cause: unknown): void;
+  onWarning(code: 'ice-candidate' | 'unexpected-message', message: string, cause: unknown): void;
   /**
    * A round of candidate gathering ended with no candidate at all (with a
    * forced relay: the TURN server refused or could not be reached). `detail`
@@ -53,9 +53,6 @@ export class PeerSession {
   private remoteStream: MediaStream | null = null;
   private lastState: PeerConnectionState = 'new';
   private gathered = 0;
-  /** The fingerprints of the last descriptions set, kept rather than read back. */
-  private localFingerprint: string | null = null;
-  private remoteFingerprint: string | null = null;
   private iceError: string | null = null;
 
   constructor(private readonly options: PeerSessionOptions) {
@@ -158,7 +155,6 @@ export class PeerSession {
         if (this.closed || this.pc.signalingState !== 'stable') return;
         await this.pc.setLocalDescription(offer);
         if (this.closed) return;
-        this.localFingerprint = fingerprintOf(offer.sdp ?? '') ?? this.localFingerprint;
         this.options.signal({ description: { type: 'offer', sdp: offer.sdp ?? '' } });
       } catch (error) {
         if (!this.closed) this.options.onError(error);
@@ -173,14 +169,17 @@ export class PeerSession {
       const collision = description.type === 'offer' && this.pc.signalingState !== 'stable';
       if (collision && !this.options.polite) return; // the impolite peer keeps its own offer
       if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') {
-        this.options.onWarning('answer without a pending offer ignored', undefined);
+        this.options.onWarning(
+          'unexpected-message',
+          'answer without a pending offer ignored',
+          undefined,
+        );
         return;
       }
       try {
         // Explicit rollback: not every engine rolls back implicitly (wrtc does not).
         if (collision) await this.pc.setLocalDescription({ type: 'rollback' });
         await this.pc.setRemoteDescription(description);
-        this.remoteFingerprint = fingerprintOf(description.sdp) ?? this.remoteFingerprint;
         if (this.closed) return;
         this.hasRemoteDescription = true;
         await this.flushCandidates();
@@ -191,7 +190,6 @@ export class PeerSession {
           if (this.closed) return;
           await this.pc.setLocalDescription(answer);
           if (this.closed) return;
-          this.localFingerprint = fingerprintOf(answer.sdp ?? '') ?? this.localFingerprint;
           this.options.signal({ description: { type: 'answer', sdp: answer.sdp ?? '' } });
         }
       } catch (error) {
@@ -212,11 +210,11 @@ export class PeerSession {
     });
   }
 
-  /** The six-digit verification code of this connection, once both descriptions are set. */
+  /** The six-digit verification code of this connection, once DTLS has negotiated. */
   async verificationCode(): Promise<string | null> {
-    const local = this.localFingerprint;
-    const remote = this.remoteFingerprint;
-    return local && remote ? verificationCode(local, remote) : null;
+    if (this.closed) return null;
+    const pair = certificateFingerprints(await this.pc.getStats());
+    return pair ? verificationCode(pair[0], pair[1]) : null;
   }
 
   getStats(): Promise<RTCStatsReport> {
@@ -263,7 +261,8 @@ export class PeerSession {
       await this.pc.addIceCandidate(candidate);
     } catch (error) {
       // A candidate for an old ICE generation or an unknown m-line is harmless.
-      if (!this.closed) this.options.onWarning('ICE candidate could not be applied', error);
+      if (!this.closed)
+        this.options.onWarning('ice-candidate', 'ICE candidate could not be applied', error);
     }
   }
 

@@ -1,21 +1,62 @@
 /**
- * A short code both sides of a call can read to each other to prove that no
- * one in the signaling path swapped the DTLS keys (a man in the middle needs
- * two DTLS sessions with different certificates, so the two sides would see
- * different pairs of fingerprints and different codes).
+ * A short code both sides of a call can read to each other to detect a man
+ * in the middle on the signaling path: one needs two DTLS sessions with
+ * certificates of its own, so each side would see a different pair of
+ * certificates and, almost always, a different code (docs/SECURITY.md says
+ * what it does and does not prove).
  *
- * Derivation: take the `a=fingerprint` of each side's description
- * (algorithm and hex, upper case, colons removed), sort the two strings, join
- * them with a line feed, hash with SHA-256, read the first four bytes as an
- * unsigned big-endian integer, reduce modulo 1,000,000 and write it as six
- * digits in two groups: "042 917".
+ * The fingerprints are those of the certificates DTLS actually used, read
+ * from getStats — not from the SDP, where a session-level fingerprint line
+ * can differ from the media-level one DTLS checks.
+ *
+ * Derivation: each fingerprint as `<algorithm lower case> <hex upper case,
+ * no colons>`, the two sorted, joined with a line feed, hashed with SHA-256;
+ * the first four bytes as an unsigned big-endian integer, modulo 1,000,000,
+ * written as six digits in two groups: "042 917".
  */
+
+/** `sha-256 AB12…` from an algorithm and a colon-separated hex fingerprint. */
+export function normalizeFingerprint(algorithm: string, hex: string): string {
+  return `${algorithm.toLowerCase()} ${hex.replace(/:/g, '').toUpperCase()}`;
+}
+
+type StatsLike = { forEach(fn: (value: unknown) => void): void };
+type Entry = Record<string, unknown>;
+
+/**
+ * The local and remote certificate fingerprints of the DTLS transport in
+ * use, from a stats report; null until DTLS has negotiated.
+ */
+export function certificateFingerprints(report: StatsLike): [string, string] | null {
+  const byId = new Map<unknown, Entry>();
+  const transports: Entry[] = [];
+  report.forEach((value) => {
+    const e = value as Entry;
+    byId.set(e.id, e);
+    if (e.type === 'transport') transports[transports.length] = e;
+  });
+  for (const t of transports) {
+    const local = byId.get(t.localCertificateId);
+    const remote = byId.get(t.remoteCertificateId);
+    const pick = (c: Entry | undefined) =>
+      c && typeof c.fingerprint === 'string'
+        ? normalizeFingerprint(
+            typeof c.fingerprintAlgorithm === 'string' ? c.fingerprintAlgorithm : 'sha-256',
+            c.fingerprint,
+          )
+        : null;
+    const l = pick(local);
+    const r = pick(remote);
+    if (l && r) return [l, r];
+  }
+  return null;
+}
 
 /** The first `a=fingerprint` of an SDP, normalized; null if there is none. */
 export function fingerprintOf(sdp: string): string | null {
   const match = /^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/m.exec(sdp);
   if (!match?.[1] || !match[2]) return null;
-  return `${match[1].toLowerCase()} ${match[2].replace(/:/g, '').toUpperCase()}`;
+  return normalizeFingerprint(match[1], match[2]);
 }
 
 /** The six-digit code of two fingerprints; the order of the arguments does not matter. */

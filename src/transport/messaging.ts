@@ -1,6 +1,7 @@
 import type { Message } from '../protocol/messages';
 import { SeenIds } from '../protocol/ids';
 import { Listeners } from './listeners';
+import { errorName } from '../call/log';
 import { idOf, looksLikeSignaling } from './signaling';
 import type { Transport, TransportListener } from './types';
 
@@ -72,6 +73,6 @@ export class MessagingTransport implements Transport {
   }
 
   private failed(message: Message, error: unknown): void {
-    this.listeners.warning(`could not publish ${message.type}: ${String(error)}`);
+    this.listeners.warning(`could not publish ${message.type} (${errorName(error)})`);
   }
 }

@@ -1,6 +1,7 @@
 import type { Message } from '../protocol/messages';
 import { contains } from '../util/list';
 import { Listeners } from './listeners';
+import { errorName } from '../call/log';
 import { looksLikeSignaling } from './signaling';
 import type { Transport, TransportListener } from './types';
 
@@ -65,7 +66,7 @@ export class PostMessageTransport implements Transport {
     try {
       this.options.target.postMessage(JSON.stringify(message), this.options.targetOrigin);
     } catch (error) {
-      this.listeners.warning(`could not post ${message.type}: ${String(error)}`);
+      this.listeners.warning(`could not post ${message.type} (${errorName(error)})`);
     }
   }
 

@@ -127,12 +127,17 @@ async function stopRecorded(record: TurnRecord): Promise<void> {
 
 /**
  * Stops every turnserver a previous run recorded in the state directory and
- * left running (a crashed run), and removes its files. Idempotent.
+ * left running (a crashed run), and removes its files. Servers of test
+ * processes still alive are left alone. Idempotent.
  */
 export async function stopLeftoverTurnServers(): Promise<void> {
   ensureStateDir();
   for (const name of fs.readdirSync(NETWORK_STATE_DIR)) {
     if (!name.startsWith('turn-') || !name.endsWith('.json')) continue;
+    // Records are named turn-<owner pid>-…: a server whose test process is
+    // still running (another suite, in parallel) is not a leftover.
+    const owner = Number(/^turn-(\d+)-/.exec(name)?.[1]);
+    if (owner && owner !== process.pid && processAlive(owner)) continue;
     const file = path.join(NETWORK_STATE_DIR, name);
     try {
       const record = JSON.parse(fs.readFileSync(file, 'utf8')) as TurnRecord;
@@ -141,6 +146,16 @@ export async function stopLeftoverTurnServers(): Promise<void> {
       // an unreadable record: nothing we can safely stop
     }
     fs.rmSync(file, { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
