@@ -131,3 +131,24 @@ describe('loss of what this side sends', () => {
     expect(summarizeStats(null, report(1000, 1000, 10, 0.02)).packetLoss).toBeCloseTo(0.02);
   });
 });
+
+describe('summarizeStats on a recorded Chromium video call', () => {
+  const [first, second] = fixture('chromium-video.json') as [StatsEntry[], StatsEntry[]];
+
+  test('uses the pair the transport names', () => {
+    const transport = second.find((e) => e.type === 'transport');
+    expect(selectedPair(second)?.id).toBe(transport?.selectedCandidatePairId);
+  });
+
+  test('reports rates, both video sizes, the candidate type and what limits the encoder', () => {
+    const q = summarizeStats(first, second);
+    expect(q.candidateType).toBe('host');
+    expect(q.sendKbps).toBeGreaterThan(100);
+    expect(q.receiveKbps).toBeGreaterThan(50);
+    expect(q.sendVideo).toMatchObject({ width: expect.any(Number), height: expect.any(Number) });
+    expect(q.receiveVideo?.width).toBeGreaterThan(0);
+    expect(q.videoLimitation).toEqual(expect.stringMatching(/^(none|bandwidth|cpu|other)$/));
+    expect(q.rttMs).toEqual(expect.any(Number));
+    expect(q.level).toBeGreaterThanOrEqual(4);
+  });
+});
