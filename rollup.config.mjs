@@ -13,6 +13,7 @@ const entries = {
   'messaging-calls': 'src/index.ts',
   agent: 'src/agent/index.ts',
   testing: 'src/testing/index.ts',
+  loader: 'src/loader/index.ts',
 };
 
 const ts = () => typescript({ tsconfig: './tsconfig.build.json', outDir: 'dist', sourceMap: true });
@@ -73,6 +74,19 @@ export default [
         plugins: [terser({ format: { comments: /^!/ } })],
       },
     ],
+  },
+  // The loader for a script tag: global MessagingCallsLoader, a few hundred bytes.
+  {
+    input: entries.loader,
+    plugins: [ts()],
+    output: {
+      file: 'dist/messaging-calls-loader.umd.min.js',
+      format: 'umd',
+      name: 'MessagingCallsLoader',
+      sourcemap: true,
+      banner,
+      plugins: [terser({ format: { comments: /^!/ } })],
+    },
   },
   // Bundled declarations, one self-contained file per entry and module kind.
   ...Object.entries(entries).flatMap(([name, input]) =>

@@ -47,7 +47,7 @@ export interface WebSocketTransportOptions {
 }
 
 /** `ws://` only to this machine (localhost, 127.0.0.0/8, ::1), unless allowed. */
-function checkUrl(url: string, allowInsecure: boolean): void {
+export function assertSecureSocketUrl(url: string, allowInsecure: boolean): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -102,7 +102,7 @@ export class WebSocketTransport implements Transport {
     const Ctor =
       options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Ctor) throw new TypeError('No WebSocket implementation: pass options.WebSocket');
-    checkUrl(url, options.allowInsecure === true);
+    assertSecureSocketUrl(url, options.allowInsecure === true);
     this.Ctor = Ctor;
     this.policy =
       options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...options.reconnect };

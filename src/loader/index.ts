@@ -1,0 +1,202 @@
+/**
+ * The loader: a few hundred bytes a page can load up front. It listens for
+ * call signaling and fetches the full SDK only when the first invitation
+ * arrives, then hands over everything it received, in order, to a
+ * CallClient. Pages where no agent ever calls pay for the loader alone.
+ *
+ * It imports nothing from the SDK but one small pure function: the SDK is
+ * what it loads.
+ */
+import { idOf, looksLikeSignaling } from '../transport/signaling';
+import { assertSecureSocketUrl } from '../transport/websocket';
+
+/** The part of the SDK's Transport the loader builds and hands over. */
+interface HandoverTransport {
+  send(message: unknown): void;
+  listen(listener: {
+    message(data: unknown): void;
+    close(reason: string): void;
+    warning?(message: string): void;
+  }): () => void;
+  close(): void;
+}
+
+/** What the loaded bundle defines (the UMD global `MessagingCalls`). */
+interface SdkGlobal {
+  CallClient: new (options: Record<string, unknown>) => unknown;
+}
+
+export interface LoaderOptions {
+  /** URL of the full SDK bundle (`messaging-calls.umd.min.js`). */
+  src: string;
+  /** Signaling over a WebSocket to this URL (`wss://`, or `ws://` to this machine)… */
+  url?: string;
+  /** …or inside a messaging conversation, as for MessagingTransport. */
+  messaging?: {
+    publish(payload: string): void | Promise<void>;
+    subscribe(handler: (payload: unknown) => void): () => void;
+  };
+  /** CallClient options other than the transport. */
+  client?: Record<string, unknown>;
+  /**
+   * Receives the CallClient once the SDK is loaded, before the invitation is
+   * delivered to it: attach listeners here.
+   */
+  onReady(client: unknown): void;
+  /** The SDK could not be loaded or started. */
+  onError?(error: unknown): void;
+  /** Where the SDK's global is found and the script added; the page by default. */
+  window?: {
+    MessagingCalls?: SdkGlobal;
+    document: {
+      createElement(tag: 'script'): {
+        src: string;
+        async: boolean;
+        onload: (() => void) | null;
+        onerror: (() => void) | null;
+      };
+      head: { appendChild(node: unknown): unknown };
+    };
+  };
+}
+
+export interface LoaderHandle {
+  /** True once the SDK is loaded and the client handed over. */
+  readonly loaded: boolean;
+  /** Stops listening (and closes the loader's own socket if the SDK never loaded). */
+  stop(): void;
+}
+
+type Listener = Parameters<HandoverTransport['listen']>[0];
+
+/** True for a payload (JSON text or object) whose `type` is `invite`. */
+function isInvite(payload: unknown): boolean {
+  let value = payload;
+  if (typeof payload === 'string') {
+    if (payload.length > 65_536 || payload.indexOf('"invite"') < 0) return false;
+    try {
+      value = JSON.parse(payload);
+    } catch {
+      return false;
+    }
+  }
+  return (
+    typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'invite'
+  );
+}
+
+/**
+ * Starts listening for invitations.
+ *
+ * @example
+ * MessagingCallsLoader.watch({
+ *   src: '/assets/messaging-calls.umd.min.js',
+ *   url: 'wss://example.com/signaling',
+ *   onReady: (client) => client.on('invitation', () => showInvitation(client)),
+ * });
+ */
+export function watch(options: LoaderOptions): LoaderHandle {
+  const win = options.window ?? (globalThis as unknown as NonNullable<LoaderOptions['window']>);
+  const buffered: unknown[] = [];
+  let listener: Listener | null = null;
+  /** The client listens and the buffer was delivered: messages go straight through. */
+  let live = false;
+  const sentIds = new Set<string>();
+  let loading = false;
+  let loaded = false;
+  let stopped = false;
+  let closedReason: string | null = null;
+  let socket: WebSocket | null = null;
+  let unsubscribe: (() => void) | null = null;
+
+  const receive = (data: unknown) => {
+    if (stopped || !looksLikeSignaling(data)) return;
+    const id = idOf(data);
+    if (id !== undefined && sentIds.has(id)) return; // our own message, echoed
+    if (live && listener) return listener.message(data);
+    buffered[buffered.length] = data;
+    if (buffered.length > 1_000) buffered.shift();
+    if (!loading && isInvite(data)) load();
+  };
+  const closed = (reason: string) => {
+    closedReason = reason;
+    if (live) listener?.close(reason);
+  };
+
+  if (options.messaging) {
+    unsubscribe = options.messaging.subscribe(receive);
+  } else if (options.url) {
+    assertSecureSocketUrl(options.url, false);
+    socket = new WebSocket(options.url);
+    socket.onmessage = (event) => receive(event.data);
+    socket.onclose = () => closed('websocket closed');
+  } else {
+    throw new TypeError('MessagingCallsLoader.watch needs `url` or `messaging`');
+  }
+
+  // The socket as a transport, for the CallClient; the messaging functions
+  // are handed over as they are (the SDK's MessagingTransport is used).
+  const handover: HandoverTransport = {
+    send: (message) => {
+      const id = (message as { id?: unknown }).id;
+      if (typeof id === 'string') sentIds.add(id);
+      const text = JSON.stringify(message);
+      if (socket?.readyState === 1) socket.send(text);
+      else void options.messaging?.publish(text);
+    },
+    listen: (l) => {
+      listener = l;
+      return () => {
+        listener = null;
+      };
+    },
+    close: () => {
+      socket?.close();
+      unsubscribe?.();
+    },
+  };
+
+  function fail(error: unknown): void {
+    loading = false; // the next invitation tries again
+    options.onError?.(error);
+  }
+
+  function start(): void {
+    const sdk = win.MessagingCalls;
+    if (!sdk || stopped) return fail(new Error('the SDK bundle did not define MessagingCalls'));
+    try {
+      const client = new sdk.CallClient({ ...options.client, transport: handover });
+      loaded = true;
+      options.onReady(client);
+      // Now that the application listens: what was buffered, the invitation
+      // included, in order; then everything as it comes.
+      const pending = buffered.splice(0, buffered.length);
+      for (let i = 0; i < pending.length; i++) listener?.message(pending[i]);
+      live = true;
+      if (closedReason) listener?.close(closedReason);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  function load(): void {
+    loading = true;
+    if (win.MessagingCalls) return start();
+    const script = win.document.createElement('script');
+    script.src = options.src;
+    script.async = true;
+    script.onload = start;
+    script.onerror = () => fail(new Error(`the SDK could not be loaded from ${options.src}`));
+    win.document.head.appendChild(script);
+  }
+
+  return {
+    get loaded() {
+      return loaded;
+    },
+    stop() {
+      stopped = true;
+      if (!loaded) handover.close();
+    },
+  };
+}

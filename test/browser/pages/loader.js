@@ -1,0 +1,36 @@
+// The loader page: only the loader is on the page; the full SDK is fetched
+// when the first invitation arrives, and the client accepts it.
+(function () {
+  'use strict';
+  var states = [];
+  var errors = [];
+  window.loaderPage = {
+    states: states,
+    errors: errors,
+    start: function (url) {
+      window.MessagingCallsLoader.watch({
+        src: '/dist/messaging-calls.umd.min.js',
+        url: url,
+        onReady: function (client) {
+          client.on('statechange', function (e) {
+            states.push(e.state);
+          });
+          client.on('invitation', function () {
+            client.accept();
+          });
+        },
+        onError: function (error) {
+          errors.push(String(error));
+        },
+      });
+    },
+    sdkLoaded: function () {
+      return typeof window.MessagingCalls !== 'undefined';
+    },
+    fetched: function () {
+      return performance.getEntriesByType('resource').map(function (e) {
+        return e.name.replace(location.origin, '');
+      });
+    },
+  };
+})();
