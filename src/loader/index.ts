@@ -96,7 +96,7 @@ function isInvite(payload: unknown): boolean {
  * });
  */
 export function watch(options: LoaderOptions): LoaderHandle {
-  const win = options.window ?? (globalThis as unknown as NonNullable<LoaderOptions['window']>);
+  const win = options.window ?? (globalThis);
   const buffered: unknown[] = [];
   let listener: Listener | null = null;
   /** The client listens and the buffer was delivered: messages go straight through. */
