@@ -68,6 +68,7 @@ export interface LoaderHandle {
 }
 
 type Listener = Parameters<HandoverTransport['listen']>[0];
+type Page = NonNullable<LoaderOptions['window']>;
 
 /** True for a payload (JSON text or object) whose `type` is `invite`. */
 function isInvite(payload: unknown): boolean {
@@ -96,7 +97,7 @@ function isInvite(payload: unknown): boolean {
  * });
  */
 export function watch(options: LoaderOptions): LoaderHandle {
-  const win = options.window ?? (globalThis);
+  const win: Page = options.window ?? globalThis;
   const buffered: unknown[] = [];
   let listener: Listener | null = null;
   /** The client listens and the buffer was delivered: messages go straight through. */

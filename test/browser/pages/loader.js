@@ -28,8 +28,8 @@
       return typeof window.MessagingCalls !== 'undefined';
     },
     fetched: function () {
-      return performance.getEntriesByType('resource').map(function (e) {
-        return X;
+      return performance.getEntriesByType('resource').map(function (entry) {
+        return entry.name.replace(window.location.origin, '');
       });
     },
   };
