@@ -1,7 +1,8 @@
-// Three projects: pure units in jsdom (the browser-like environment the SDK ships
-// to), real calls in Node with wrtc, and the built UMD bundle in a real Chromium
-// (playwright-core, /usr/bin/chromium) calling the Node agent. wrtc segfaults at
-// process exit after a connected peer, so `npm test` runs jest with --forceExit.
+// Four projects: pure units in jsdom (the browser-like environment the SDK
+// ships to); real calls in Node with wrtc; the built UMD bundle in real
+// browsers (Chromium, Firefox ESR, WebKitGTK) calling the Node agent; and the
+// network suite (root: coturn, namespaces, faults). wrtc segfaults at process
+// exit after a connected peer, so `npm test` runs jest with --forceExit.
 const transform = {
   '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
 };

@@ -143,6 +143,8 @@ interface Call {
   videoPaused: boolean;
   /** The engine refused an encoding change (logged once). */
   encodingRefused: boolean;
+  /** autoplay-blocked was warned for this call. */
+  autoplayWarned: boolean;
 }
 
 const IN_CALL: readonly CallState[] = [
@@ -546,6 +548,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       bandwidth: message.media === 'video' ? new BandwidthTracker(this.bandwidthPolicy) : null,
       videoPaused: false,
       encodingRefused: false,
+      autoplayWarned: false,
     };
     call.wantVideo = call.info.local.videoEnabled;
     call.seen.add(message.id);
@@ -1019,7 +1022,9 @@ export class CallClient extends SafeEmitter<CallEvents> {
 
   private async play(element: MediaElementLike, stream: MediaStream): Promise<void> {
     const result = await playStream(element, stream, this.speakerId);
-    if (result === 'blocked') {
+    // Said once per call: every remote track replays the same element.
+    if (result === 'blocked' && this.call && !this.call.autoplayWarned) {
+      this.call.autoplayWarned = true;
       this.warn(
         'autoplay-blocked',
         'the browser blocked sound until the user interacts with the page',

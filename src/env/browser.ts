@@ -52,7 +52,9 @@ function fromString(ua: string, os: OsName): { name: BrowserName; version: numbe
     return { name: 'chrome', version: major(ua, /(?:HeadlessChrome|Chrome|Chromium)\/(\d+)/) };
   }
   if (/Firefox\/\d/.test(ua)) return { name: 'firefox', version: major(ua, /Firefox\/(\d+)/) };
-  if (/Version\/\d+.*Safari\//.test(ua)) {
+  // Safari is Apple's: a WebKit on Linux (WebKitGTK, WPE) claims the same
+  // tokens with its own version numbers.
+  if (/Version\/\d+.*Safari\//.test(ua) && os === 'macos') {
     return { name: 'safari', version: major(ua, /Version\/(\d+)/) };
   }
   return { name: 'other', version: null };

@@ -67,6 +67,9 @@ export class PeerSession {
         this.options.signal({ candidate: candidateToJSON(c) });
         return;
       }
+      // Firefox ends each m-line's candidates with an empty candidate string
+      // before the final null: only the end of the whole round counts.
+      if (c && pc.iceGatheringState !== 'complete') return;
       this.options.signal({ candidate: null });
       if (this.gathered === 0) this.options.onNoCandidates?.(this.iceError ?? 'no ICE candidate');
       this.gathered = 0;

@@ -172,7 +172,10 @@ export function summarizeStats(
 
   let rttSeconds = num(pair?.currentRoundTripTime);
   if (rttSeconds === null || rttSeconds === 0) {
-    for (const e of byType(curr, 'remote-inbound-rtp')) rttSeconds ??= num(e.roundTripTime);
+    // No (or a zero) ICE measurement: the RTCP round trip of the media.
+    let rtcp: number | null = null;
+    for (const e of byType(curr, 'remote-inbound-rtp')) rtcp ??= num(e.roundTripTime);
+    rttSeconds = rtcp ?? rttSeconds;
   }
   let jitterSeconds: number | null = null;
   for (const e of byType(curr, 'inbound-rtp'))

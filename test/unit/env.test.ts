@@ -42,6 +42,11 @@ const UA = {
     'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/28.0 Chrome/130.0.0.0 Mobile Safari/537.36',
   ie11: 'Mozilla/5.0 (Windows NT 6.1; Trident/7.0; rv:11.0) like Gecko',
   jsdom: 'Mozilla/5.0 (linux) AppleWebKit/537.36 (KHTML, like Gecko) jsdom/26.1.0',
+  // Seen in the real-browser suite (Debian 12): headless Chromium 156 sends
+  // chromeHeadlessLinux and Firefox ESR 153 sends firefoxEsrLinux, byte for
+  // byte; WebKitGTK 2.50.6's MiniBrowser claims Safari, with a version of its own.
+  webkitGtkLinux:
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15',
 };
 
 describe('parseUserAgent', () => {
@@ -65,6 +70,7 @@ describe('parseUserAgent', () => {
     ['samsung', { name: 'samsung', version: 28, os: 'android', mobile: true }],
     ['ie11', { name: 'other', version: null, os: 'windows', mobile: false }],
     ['jsdom', { name: 'other', version: null, os: 'other', mobile: false }],
+    ['webkitGtkLinux', { name: 'other', version: null, os: 'linux', mobile: false }],
   ])('%s', (key, expected) => {
     expect(parseUserAgent(UA[key])).toEqual(expected);
   });

@@ -4,9 +4,11 @@
   'use strict';
   var states = [];
   var errors = [];
+  var ended = [];
   window.loaderPage = {
     states: states,
     errors: errors,
+    ended: ended,
     start: function (url) {
       window.MessagingCallsLoader.watch({
         src: '/dist/messaging-calls.umd.min.js',
@@ -14,6 +16,9 @@
         onReady: function (client) {
           client.on('statechange', function (e) {
             states.push(e.state);
+          });
+          client.on('ended', function (e) {
+            ended.push({ reason: e.reason, by: e.by, detail: e.detail || null });
           });
           client.on('invitation', function () {
             client.accept();

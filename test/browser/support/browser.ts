@@ -1,65 +1,51 @@
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import type {
-  Browser,
-  BrowserContext,
-  BrowserContextOptions,
+  Browser as PlaywrightBrowser,
   CDPSession,
-  Frame,
-  Page,
+  Page as PlaywrightPage,
 } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
+import type {
+  Browser as PuppeteerBrowser,
+  BrowserContext as PuppeteerContext,
+} from 'puppeteer-core';
+import { deserialize, exceptionText, findContext } from './bidi';
+import type { ContextInfo, EvaluateResult } from './bidi';
+import { BINARIES, ENGINE_NAMES } from './engines';
+import type { BrowserEngine, Engine } from './engines';
 
-/** Chromium from the distribution (`apt-get install -y chromium`); never `playwright install`. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const BASE_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  // One fake camera: with device-count=2 the second one yields no frames.
-  '--use-fake-device-for-media-stream',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+/**
+ * The browser-driver layer: one small interface over Chromium (playwright-core,
+ * the DevTools protocol) and Firefox (puppeteer-core, WebDriver BiDi), so a
+ * test is written once and runs in both. Never downloads a browser: both
+ * come from the distribution (see BINARIES).
+ */
 
 export interface LaunchOptions {
+  engine: Engine;
   /**
    * Answer every camera/microphone prompt with "allow" (the default). False
-   * launches with `--deny-permission-prompts` instead: getUserMedia fails
-   * with NotAllowedError.
+   * denies them: getUserMedia fails with NotAllowedError. Chromium:
+   * `--deny-permission-prompts` instead of `--use-fake-ui-for-media-stream`;
+   * Firefox: prompts enabled and `permissions.default.camera/microphone` = 2
+   * (block).
    */
   grantMedia?: boolean;
-  /** More Chromium flags, e.g. `--host-resolver-rules=...`. */
-  args?: string[];
   /**
-   * How many fake devices of each kind (default: Chromium's one camera).
+   * Chromium only: how many fake devices of each kind (default one camera).
    * With 2 there are two cameras (`fake_device_0`, `fake_device_1`; the
    * second yields no frames, neither reports a facingMode), two microphones
-   * besides the default one, and speakers.
+   * besides the default one, and speakers. Firefox's fake media has one of
+   * each input and this option throws there (see CHROMIUM_ONLY).
    */
   fakeDeviceCount?: number;
-}
-
-export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `no Chromium at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`,
-    );
-  }
-  const grant = options.grantMedia ?? true;
-  const count = options.fakeDeviceCount;
-  const fake = '--use-fake-device-for-media-stream';
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      ...BASE_ARGS.map((arg) => (arg === fake && count ? `${fake}=device-count=${count}` : arg)),
-      grant ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts',
-      ...(options.args ?? []),
-    ],
-  });
+  /**
+   * A host name that resolves to 127.0.0.1, so that `http://HOST:PORT` is an
+   * insecure origin on the test server. Chromium: `--host-resolver-rules`;
+   * Firefox: `network.dns.localDomains`.
+   */
+  insecureHost?: string;
 }
 
 /** User-Agent Client Hints (`navigator.userAgentData`), as the DevTools protocol takes them. */
@@ -72,6 +58,312 @@ export interface UserAgentMetadata {
   model: string;
   mobile: boolean;
 }
+
+export interface PageOptions {
+  /** Replaces the user agent string (`navigator.userAgent` and the header) of the page. */
+  userAgent?: string;
+  /**
+   * Chromium only: client hints to go with `userAgent` (Playwright changes
+   * only the string; the hints would still name the real Chromium).
+   */
+  clientHints?: UserAgentMetadata;
+}
+
+/** One page in a fresh browser context (its own cookies, storage and permissions). */
+export interface EnginePage {
+  /** Uncaught exceptions in the page, as `Name: message`. */
+  readonly pageErrors: string[];
+  /** Console messages of level error (CSP reports land here in Chromium). */
+  readonly consoleErrors: string[];
+  goto(url: string): Promise<void>;
+  /**
+   * The value of a JavaScript expression (awaited if a promise, returned as
+   * JSON-like data) in the top page, or in the frame whose URL contains
+   * `frame`. The page's own Array.prototype and CSP are left alone: the
+   * expression is sent over the protocol, not through a helper script in the
+   * page, and gives the page no user activation.
+   */
+  evaluate(expression: string, frame?: string): Promise<unknown>;
+  /** Closes the page and its context. */
+  close(): Promise<void>;
+}
+
+export interface TestBrowser {
+  readonly engine: BrowserEngine;
+  /** E.g. `Chromium 156.0.8078.79`, `Firefox 153.7.0`. */
+  readonly version: string;
+  newPage(options?: PageOptions): Promise<EnginePage>;
+  close(): Promise<void>;
+}
+
+/** Thrown by `evaluate` when no frame has that URL (yet). */
+export class NoSuchFrame extends Error {}
+
+/** Launches one headless browser of `options.engine`; a missing binary fails with its install command. */
+export async function launchBrowser(options: LaunchOptions): Promise<TestBrowser> {
+  const binary = BINARIES[options.engine];
+  if (!existsSync(binary.path)) {
+    throw new Error(
+      `no ${ENGINE_NAMES[options.engine]} at ${binary.path}: run \`${binary.install}\`, ` +
+        `set ${binary.env}, or leave ${options.engine} out of BROWSERS`,
+    );
+  }
+  return options.engine === 'chromium'
+    ? launchChromium(binary.path, options)
+    : launchFirefox(binary.path, options);
+}
+
+// ---- Chromium: playwright-core and the DevTools protocol ----------------------
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+async function launchChromium(path: string, options: LaunchOptions): Promise<TestBrowser> {
+  const grant = options.grantMedia ?? true;
+  const count = options.fakeDeviceCount;
+  const browser = await chromium.launch({
+    executablePath: path,
+    headless: true,
+    args: [
+      ...CHROMIUM_ARGS,
+      // One fake camera by default: with device-count=2 the second one yields no frames.
+      count
+        ? `--use-fake-device-for-media-stream=device-count=${count}`
+        : '--use-fake-device-for-media-stream',
+      grant ? '--use-fake-ui-for-media-stream' : '--deny-permission-prompts',
+      ...(options.insecureHost
+        ? [`--host-resolver-rules=MAP ${options.insecureHost} 127.0.0.1`]
+        : []),
+    ],
+  });
+  return {
+    engine: 'chromium',
+    version: `Chromium ${browser.version()}`,
+    newPage: (pageOptions = {}) => ChromiumPage.open(browser, pageOptions),
+    close: () => browser.close(),
+  };
+}
+
+/**
+ * In the top page, expressions go through the DevTools protocol
+ * (`Runtime.evaluate`), not `page.evaluate`: Playwright's injected helper
+ * script uses `Array.prototype.slice` and friends in the page's own world, so
+ * on the hostile page it would break on the very helpers the page replaced.
+ */
+class ChromiumPage implements EnginePage {
+  readonly pageErrors: string[] = [];
+  readonly consoleErrors: string[] = [];
+
+  private constructor(
+    private readonly page: PlaywrightPage,
+    private readonly cdp: CDPSession,
+  ) {
+    page.on('pageerror', (error) => this.pageErrors.push(`${error.name}: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.consoleErrors.push(message.text());
+    });
+  }
+
+  static async open(browser: PlaywrightBrowser, options: PageOptions): Promise<ChromiumPage> {
+    const context = await browser.newContext(
+      options.userAgent ? { userAgent: options.userAgent } : {},
+    );
+    try {
+      const page = await context.newPage();
+      const driver = new ChromiumPage(page, await context.newCDPSession(page));
+      if (options.clientHints) {
+        if (!options.userAgent) throw new Error('clientHints need a userAgent');
+        await driver.cdp.send('Emulation.setUserAgentOverride', {
+          userAgent: options.userAgent,
+          userAgentMetadata: options.clientHints,
+        });
+      }
+      return driver;
+    } catch (error) {
+      await context.close();
+      throw error;
+    }
+  }
+
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url);
+  }
+
+  async evaluate(expression: string, frame?: string): Promise<unknown> {
+    if (frame !== undefined) {
+      // Frames hold the plain SDK page: Playwright's own evaluate is fine there.
+      const found = this.page
+        .frames()
+        .find((f) => f !== this.page.mainFrame() && f.url().includes(frame));
+      if (!found) throw new NoSuchFrame(`no frame with ${frame}`);
+      return found.evaluate(expression);
+    }
+    const { result, exceptionDetails } = await this.cdp.send('Runtime.evaluate', {
+      expression,
+      awaitPromise: true,
+      returnByValue: true,
+      // DevTools lets evaluated code compile strings even under a CSP that
+      // forbids it; keep the page's own policy in force for what the SDK does.
+      allowUnsafeEvalBlockedByCSP: false,
+    });
+    if (exceptionDetails) {
+      const text = exceptionDetails.exception?.description ?? exceptionDetails.text;
+      throw new Error(`in the page: ${text}`);
+    }
+    return result.value;
+  }
+
+  close(): Promise<void> {
+    return this.page.context().close();
+  }
+}
+
+// ---- Firefox: puppeteer-core and WebDriver BiDi ----------------------------------
+
+/** The BiDi connection of a puppeteer Firefox (not in puppeteer's public types). */
+interface BidiConnection {
+  send(method: string, params: object): Promise<{ result: unknown }>;
+}
+
+function bidiConnection(browser: PuppeteerBrowser): BidiConnection {
+  const connection = (browser as unknown as { connection?: BidiConnection }).connection;
+  if (!connection || typeof connection.send !== 'function') {
+    throw new Error('puppeteer-core no longer exposes its WebDriver BiDi connection');
+  }
+  return connection;
+}
+
+async function launchFirefox(path: string, options: LaunchOptions): Promise<TestBrowser> {
+  if ((options.fakeDeviceCount ?? 1) > 1) {
+    throw new Error("Firefox's fake media has one device of each kind (see CHROMIUM_ONLY)");
+  }
+  const grant = options.grantMedia ?? true;
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: path,
+    headless: true,
+    extraPrefsFirefox: {
+      // A fake camera (a moving pattern, facingMode `environment`) and microphone (a tone).
+      'media.navigator.streams.fake': true,
+      // ...that count as real devices where Firefox asks whether a page is
+      // capturing: a page with a live camera may play sound without a gesture
+      // (as with a real camera, and as in Chromium), rather than autoplay-blocked.
+      'media.navigator.permission.fake': true,
+      // Allow: no prompt at all. Deny: the prompt is asked and answered "block".
+      'media.navigator.permission.disabled': grant,
+      ...(grant ? {} : { 'permissions.default.camera': 2, 'permissions.default.microphone': 2 }),
+      ...(options.insecureHost ? { 'network.dns.localDomains': options.insecureHost } : {}),
+    },
+  });
+  const connection = bidiConnection(browser);
+  const version = (await browser.version()).replace(/^firefox\//, 'Firefox ');
+  return {
+    engine: 'firefox',
+    version,
+    newPage: (pageOptions = {}) => FirefoxPage.open(browser, connection, pageOptions),
+    close: () => browser.close(),
+  };
+}
+
+class FirefoxPage implements EnginePage {
+  readonly pageErrors: string[] = [];
+  readonly consoleErrors: string[] = [];
+  /** The browsing context of the top page (BiDi id), found once. */
+  private top: string | null = null;
+
+  private constructor(
+    private readonly context: PuppeteerContext,
+    private readonly page: Awaited<ReturnType<PuppeteerContext['newPage']>>,
+    private readonly connection: BidiConnection,
+  ) {
+    page.on('pageerror', (error) => {
+      const e = error as { name?: string; message?: string };
+      this.pageErrors.push(`${e.name ?? 'Error'}: ${e.message ?? String(error)}`);
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.consoleErrors.push(message.text());
+    });
+  }
+
+  static async open(
+    browser: PuppeteerBrowser,
+    connection: BidiConnection,
+    options: PageOptions,
+  ): Promise<FirefoxPage> {
+    if (options.clientHints) throw new Error('client hints exist only in Chromium (CHROMIUM_ONLY)');
+    const context = await browser.createBrowserContext();
+    try {
+      const page = await context.newPage();
+      // BiDi emulation.setUserAgentOverride: the string and the header, for this page.
+      if (options.userAgent) await page.setUserAgent({ userAgent: options.userAgent });
+      return new FirefoxPage(context, page, connection);
+    } catch (error) {
+      await context.close();
+      throw error;
+    }
+  }
+
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url);
+  }
+
+  async evaluate(expression: string, frame?: string): Promise<unknown> {
+    const target = await this.contextId(frame);
+    const { result } = await this.connection.send('script.evaluate', {
+      // In a task of the page's own: code on the stack of a BiDi evaluation
+      // may compile strings even under a CSP that forbids it (Firefox 153),
+      // so `script-src 'self'` would not hold for what the SDK does.
+      expression:
+        'new Promise(function (resolve, reject) { setTimeout(function () { ' +
+        `try { resolve((${expression})); } catch (e) { reject(e); } }, 0); })`,
+      target: { context: target },
+      awaitPromise: true,
+      resultOwnership: 'none',
+      serializationOptions: { maxDomDepth: 0 },
+      userActivation: false,
+    });
+    const evaluated = result as EvaluateResult;
+    if (evaluated.type === 'exception') throw new Error(`in the page: ${exceptionText(evaluated)}`);
+    return deserialize(evaluated.result);
+  }
+
+  private async tree(root?: string): Promise<ContextInfo[]> {
+    const { result } = await this.connection.send('browsingContext.getTree', root ? { root } : {});
+    return (result as { contexts: ContextInfo[] }).contexts;
+  }
+
+  /** The BiDi id of the top page, or of its frame whose URL contains `frame`. */
+  private async contextId(frame?: string): Promise<string> {
+    if (!this.top) {
+      // The page is the only top-level context of its user context.
+      const userContext = this.context.id;
+      const mine = (await this.tree()).filter((c) => c.userContext === userContext);
+      if (mine.length !== 1 || !mine[0]) {
+        throw new Error(`expected one page in user context ${userContext}, found ${mine.length}`);
+      }
+      this.top = mine[0].context;
+    }
+    if (frame === undefined) return this.top;
+    const found = findContext((await this.tree(this.top))[0]?.children ?? [], (c) =>
+      c.url.includes(frame),
+    );
+    if (!found) throw new NoSuchFrame(`no frame with ${frame}`);
+    return found.context;
+  }
+
+  close(): Promise<void> {
+    return this.context.close();
+  }
+}
+
+// ---- the SDK page: window.harness ------------------------------------------------
 
 /** What app.js records in the page (see pages/app.js). */
 export interface PageEvent {
@@ -111,73 +403,60 @@ export interface Snapshot {
 
 /**
  * Drives `window.harness` of one SDK page (a page, or the frame holding the
- * SDK page) and records what the browser reports about it.
- *
- * In the top page, expressions go through the DevTools protocol
- * (`Runtime.evaluate`), not `page.evaluate`: Playwright's injected helper
- * script uses `Array.prototype.slice` and friends in the page's own world, so
- * on the hostile page it would break on the very helpers the page replaced.
+ * SDK page) in any engine, and records what the browser reports about it.
  */
 export class PageDriver {
-  /** Uncaught exceptions (Playwright's `pageerror`). */
-  readonly pageErrors: string[] = [];
-  /** Console messages of level error (CSP reports land here too). */
-  readonly consoleErrors: string[] = [];
-  /** Set when the SDK page is an iframe: driven with Playwright's frame.evaluate. */
-  private frame: Frame | null = null;
+  /** Set when the SDK page is an iframe: a part of its URL. */
+  private frame: string | undefined;
 
   private constructor(
-    readonly context: BrowserContext,
-    readonly page: Page,
-    private readonly cdp: CDPSession,
-  ) {
-    page.on('pageerror', (error) => this.pageErrors.push(`${error.name}: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') this.consoleErrors.push(message.text());
-    });
-  }
+    readonly engine: BrowserEngine,
+    private readonly page: EnginePage,
+  ) {}
 
-  /**
-   * A new context and page in `browser`, at `url`. `clientHints` makes
-   * `navigator.userAgentData` agree with `contextOptions.userAgent` (Playwright
-   * changes only the string; the hints would still name the real Chromium).
-   */
+  /** A new context and page in `browser`, at `url`. */
   static async open(
-    browser: Browser,
+    browser: TestBrowser,
     url: string,
-    contextOptions: BrowserContextOptions = {},
-    clientHints?: UserAgentMetadata,
+    options: PageOptions = {},
   ): Promise<PageDriver> {
-    const context = await browser.newContext(contextOptions);
+    const page = await browser.newPage(options);
     try {
-      const page = await context.newPage();
-      const driver = new PageDriver(context, page, await context.newCDPSession(page));
-      if (clientHints) {
-        if (!contextOptions.userAgent) throw new Error('clientHints need a userAgent');
-        await driver.cdp.send('Emulation.setUserAgentOverride', {
-          userAgent: contextOptions.userAgent,
-          userAgentMetadata: clientHints,
-        });
-      }
       await page.goto(url);
-      return driver;
     } catch (error) {
-      await context.close();
+      await page.close();
       throw error;
     }
+    return new PageDriver(browser.engine, page);
+  }
+
+  /** Uncaught exceptions in the page. */
+  get pageErrors(): string[] {
+    return this.page.pageErrors;
+  }
+
+  /** Console messages of level error. */
+  get consoleErrors(): string[] {
+    return this.page.consoleErrors;
   }
 
   /** Drives the SDK page inside the iframe whose URL contains `part` from now on. */
   async useFrame(part: string): Promise<void> {
     const deadline = Date.now() + 5_000;
+    let last: unknown = null;
     for (;;) {
-      const frame = this.page.frames().find((f) => f.url().includes(part));
-      if (frame) {
-        await frame.waitForFunction('"harness" in window', undefined, { timeout: 5_000 });
-        this.frame = frame;
-        return;
+      try {
+        if ((await this.page.evaluate('"harness" in window', part)) === true) {
+          this.frame = part;
+          return;
+        }
+      } catch (error) {
+        // Not there yet, or navigating (its context was just replaced).
+        last = error;
       }
-      if (Date.now() > deadline) throw new Error(`no frame with ${part}`);
+      if (Date.now() > deadline) {
+        throw new Error(`no frame with ${part} and a harness: ${String(last)}`);
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
   }
@@ -194,20 +473,7 @@ export class PageDriver {
 
   /** The value of a JavaScript expression in the SDK page (awaited if a promise). */
   async expression<T = unknown>(expression: string): Promise<T> {
-    if (this.frame) return (await this.frame.evaluate(expression)) as T;
-    const { result, exceptionDetails } = await this.cdp.send('Runtime.evaluate', {
-      expression,
-      awaitPromise: true,
-      returnByValue: true,
-      // DevTools lets evaluated code compile strings even under a CSP that
-      // forbids it; keep the page's own policy in force for what the SDK does.
-      allowUnsafeEvalBlockedByCSP: false,
-    });
-    if (exceptionDetails) {
-      const text = exceptionDetails.exception?.description ?? exceptionDetails.text;
-      throw new Error(`in the page: ${text}`);
-    }
-    return result.value as T;
+    return (await this.page.evaluate(expression, this.frame)) as T;
   }
 
   snapshot(): Promise<Snapshot> {
@@ -247,7 +513,9 @@ export class PageDriver {
       const value = await check();
       if (value) return value as NonNullable<T>;
       if (Date.now() > deadline) {
-        throw new Error(`timed out after ${ms} ms waiting for ${what}; ${await this.describe()}`);
+        throw new Error(
+          `timed out after ${ms} ms waiting for ${what} in ${this.engine}; ${await this.describe()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -270,6 +538,6 @@ export class PageDriver {
   }
 
   async close(): Promise<void> {
-    await this.context.close();
+    await this.page.close();
   }
 }

@@ -1,9 +1,8 @@
-import type { Browser, BrowserContextOptions } from 'playwright-core';
 import type { AgentCallOptions } from '../../../src/agent/AgentCall';
 import { relayClients, startAgent, startRelay } from './agent';
 import type { AgentSide, Relay } from './agent';
 import { PageDriver } from './browser';
-import type { UserAgentMetadata } from './browser';
+import type { PageEvent, PageOptions, TestBrowser } from './browser';
 import type { StaticServer } from './server';
 
 export interface SceneOptions {
@@ -11,9 +10,8 @@ export interface SceneOptions {
   path?: string;
   /** Host name of the page URL (default 127.0.0.1, a secure context). */
   host?: string;
-  context?: BrowserContextOptions;
-  /** Client hints to go with `context.userAgent` (see PageDriver.open). */
-  clientHints?: UserAgentMetadata;
+  /** A user agent string and, in Chromium only, client hints for the page. */
+  context?: PageOptions;
   /** Drive the SDK page inside this frame (a part of its URL) rather than the top page. */
   frame?: string;
   /** Options of the page's CallClient (see app.js `harness.create`); false: do not create one. */
@@ -32,7 +30,7 @@ export interface Scene {
 }
 
 export async function openScene(
-  browser: Browser,
+  browser: TestBrowser,
   server: StaticServer,
   options: SceneOptions = {},
 ): Promise<Scene> {
@@ -43,7 +41,6 @@ export async function openScene(
       browser,
       server.url(options.path ?? '/pages/index.html', options.host),
       options.context,
-      options.clientHints,
     );
     if (options.frame) await page.useFrame(options.frame);
     if (options.client !== false) {
@@ -83,7 +80,8 @@ export async function openScene(
 
 /**
  * Invites from a new agent, accepts in the page, and waits until both sides
- * are connected.
+ * are connected. Fails at once, with the page's reason, if the call ends
+ * instead.
  */
 export async function connectCall(
   scene: Scene,
@@ -92,14 +90,23 @@ export async function connectCall(
 ): Promise<AgentSide> {
   const side = await scene.addAgent(agentOptions);
   side.agent.invite();
-  await scene.page.waitForEvent('invitation');
+  const callId = side.agent.callId;
+  // This call's own events: the page may hold those of an earlier call.
+  const ofThisCall = (data: PageEvent['data']) => data?.callId === callId;
+  await scene.page.waitForEvent('invitation', ofThisCall);
   expect(await scene.page.call('accept', acceptOptions)).toEqual({ ok: true });
-  await Promise.all([
-    scene.page.waitForState('connected'),
-    scene.page.waitFor(
-      async () => side.agent.state === 'connected',
-      `the agent connected (now ${side.agent.state})`,
-    ),
-  ]);
+  const outcome = await scene.page.waitFor(async () => {
+    const { state, events } = await scene.page.snapshot();
+    const ended = events.find((e) => e.type === 'ended' && ofThisCall(e.data));
+    if (ended) return { ended: ended.data as unknown };
+    return state === 'connected' ? { ended: null } : null;
+  }, 'page state connected');
+  if (outcome.ended) {
+    throw new Error(`the call ended instead of connecting: ${JSON.stringify(outcome.ended)}`);
+  }
+  await scene.page.waitFor(
+    async () => side.agent.state === 'connected',
+    `the agent connected (now ${side.agent.state})`,
+  );
   return side;
 }
