@@ -60,5 +60,5 @@ export { DEFAULT_BANDWIDTH_POLICY } from './quality/bandwidth';
 export type { BandwidthPolicy, BandwidthTier, BandwidthEvent } from './quality/bandwidth';
 export type { DeviceInfo, DeviceList } from './media/devices';
 export type { MediaElementLike } from './media/attach';
-export { verificationCode, fingerprintOf } from './peer/verification';
+export { verificationCode } from './peer/verification';
 export { VERSION } from './version';

@@ -52,13 +52,6 @@ export function certificateFingerprints(report: StatsLike): [string, string] | n
   return null;
 }
 
-/** The first `a=fingerprint` of an SDP, normalized; null if there is none. */
-export function fingerprintOf(sdp: string): string | null {
-  const match = /^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/m.exec(sdp);
-  if (!match?.[1] || !match[2]) return null;
-  return normalizeFingerprint(match[1], match[2]);
-}
-
 /** The six-digit code of two fingerprints; the order of the arguments does not matter. */
 export async function verificationCode(a: string, b: string): Promise<string> {
   const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;

@@ -2,7 +2,8 @@
  * @jest-environment node
  */
 // WebCrypto (crypto.subtle) is the platform's: Node here, the browser in a page; jsdom has none.
-import { fingerprintOf, verificationCode } from '../../src/peer/verification';
+import { verificationCode } from '../../src/peer/verification';
+import { fingerprintOf } from '../support/sdp';
 
 const A = 'sha-256 1AA2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F80';
 const B = 'sha-256 FF00EE11DD22CC33BB44AA5599668877FF00EE11DD22CC33BB44AA5599668877';
