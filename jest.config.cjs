@@ -2,7 +2,9 @@
 // ships to); real calls in Node with wrtc; the built UMD bundle in real
 // browsers (Chromium, Firefox ESR, WebKitGTK) calling the Node agent; and the
 // network suite (root: coturn, namespaces, faults). wrtc segfaults at process
-// exit after a connected peer, so `npm test` runs jest with --forceExit.
+// exit after a connected peer, so `npm test` runs jest with --forceExit. The
+// network suite runs in a second pass of its own: its cuts and timings must
+// not compete for the 2 cores with the browsers of the other suites.
 const transform = {
   '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
 };
