@@ -20,11 +20,11 @@ import type { BrowserPolicy, SupportOptions, SupportReport } from '../env/suppor
 import type { PartialPlatform, Platform } from '../env/platform';
 import { PeerSession } from '../peer/PeerSession';
 import type { PeerConnectionState } from '../peer/PeerSession';
-import { rtcConfiguration } from '../peer/ice';
+import { rtcConfiguration, serverHasScheme } from '../peer/ice';
 import { SerialQueue } from '../peer/queue';
 import { LocalMedia } from '../media/LocalMedia';
 import type { TrackKind } from '../media/LocalMedia';
-import { deviceList } from '../media/devices';
+import { deviceList, enumerateDevices } from '../media/devices';
 import type { DeviceList } from '../media/devices';
 import { playStream } from '../media/attach';
 import type { MediaElementLike } from '../media/attach';
@@ -358,7 +358,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
    * Also refreshes `canSwitchCamera`.
    */
   async listDevices(): Promise<DeviceList> {
-    const devices = await new LocalMedia(this.platform.mediaDevices).listDevices();
+    const devices = await enumerateDevices(this.platform.mediaDevices);
     this.devices = devices;
     return deviceList(devices);
   }
@@ -1159,8 +1159,7 @@ function compactState(m: {
 }
 
 function isTurnServer(server: RTCIceServer): boolean {
-  const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
-  return indexWhere(urls, (url) => /^turns?:/i.test(url)) >= 0;
+  return serverHasScheme(server, /^turns?:/i);
 }
 
 function structuredCloneInfo(info: CallInfo): CallInfo {

@@ -1,7 +1,8 @@
 import type { PartialPlatform } from './platform';
 import type { SupportReport } from './support';
-import { candidateType } from '../peer/ice';
-import { indexWhere } from '../util/list';
+import { candidateType, iceErrorText, serverHasScheme } from '../peer/ice';
+import { enumerateDevices } from '../media/devices';
+import { allWhere } from '../util/list';
 
 export type PermissionStateLike = 'granted' | 'denied' | 'prompt' | 'unknown';
 
@@ -61,11 +62,7 @@ async function gather(
         if (!result.firstMs.has(type)) result.firstMs.set(type, Date.now() - started);
       };
       pc!.onicecandidateerror = (event) => {
-        const e = event;
-        result.error =
-          e.errorCode === 401
-            ? 'the TURN server refused the credentials (401)'
-            : `the server answered ${e.errorCode} ${e.errorText ?? ''}`.trim();
+        result.error = iceErrorText(event);
       };
     });
     // One m-line is enough to gather for; no device is needed.
@@ -90,12 +87,7 @@ async function gather(
 }
 
 function serversOf(iceServers: readonly RTCIceServer[], scheme: RegExp): RTCIceServer[] {
-  const out: RTCIceServer[] = [];
-  for (const server of iceServers) {
-    const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
-    if (indexWhere(urls, (u) => scheme.test(u)) >= 0) out[out.length] = server;
-  }
-  return out;
+  return allWhere(iceServers, (server) => serverHasScheme(server, scheme));
 }
 
 async function checkServers(
@@ -146,12 +138,7 @@ export async function runPreflight(
   iceServers: readonly RTCIceServer[],
   timeoutMs: number,
 ): Promise<PreflightReport> {
-  let list: MediaDeviceInfo[] = [];
-  try {
-    list = (await platform.mediaDevices?.enumerateDevices?.()) ?? [];
-  } catch {
-    list = [];
-  }
+  const list = await enumerateDevices(platform.mediaDevices);
   const count = (kind: MediaDeviceKind) => {
     let n = 0;
     for (const d of list) if (d.kind === kind) n++;

@@ -2,6 +2,7 @@ import type { CallMedia, Facing } from '../protocol/messages';
 import type { MediaDevicesLike } from '../env/platform';
 import { CallError } from '../call/errors';
 import { mediaError } from './errors';
+import { enumerateDevices } from './devices';
 import { allWhere, contains, indexWhere } from '../util/list';
 
 const VIDEO: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 } };
@@ -173,12 +174,8 @@ export class LocalMedia {
   }
 
   /** The devices as the browser lists them (labels once permission was granted). */
-  async listDevices(): Promise<MediaDeviceInfo[]> {
-    try {
-      return (await this.devices?.enumerateDevices?.()) ?? [];
-    } catch {
-      return [];
-    }
+  listDevices(): Promise<MediaDeviceInfo[]> {
+    return enumerateDevices(this.devices);
   }
 
   /** Stops every track. Anything that arrives afterwards is stopped at once. */

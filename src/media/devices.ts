@@ -29,3 +29,14 @@ export function deviceList(devices: readonly MediaDeviceInfo[]): DeviceList {
   }
   return list;
 }
+
+/** The devices as the browser lists them; an empty list where it cannot. Never throws. */
+export async function enumerateDevices(
+  devices: { enumerateDevices?(): Promise<MediaDeviceInfo[]> } | undefined,
+): Promise<MediaDeviceInfo[]> {
+  try {
+    return (await devices?.enumerateDevices?.()) ?? [];
+  } catch {
+    return [];
+  }
+}

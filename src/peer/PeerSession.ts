@@ -1,6 +1,6 @@
 import type { IceCandidate, SessionDescription } from '../protocol/messages';
 import type { MediaStreamConstructor, RTCPeerConnectionConstructor } from '../env/platform';
-import { candidateToJSON } from './ice';
+import { candidateToJSON, iceErrorText } from './ice';
 import { SerialQueue } from './queue';
 import { certificateFingerprints, verificationCode } from './verification';
 import { contains, firstWhere } from '../util/list';
@@ -74,14 +74,9 @@ export class PeerSession {
       if (this.gathered === 0) this.options.onNoCandidates?.(this.iceError ?? 'no ICE candidate');
       this.gathered = 0;
     };
-    // Kept to explain a gathering that found nothing; a URL may name the
-    // server's host, never a credential, and is left out all the same.
+    // Kept to explain a gathering that found nothing.
     pc.onicecandidateerror = (event) => {
-      const e = event;
-      this.iceError =
-        e.errorCode === 401
-          ? 'the TURN server refused the credentials (401)'
-          : `the STUN/TURN server answered ${e.errorCode} ${e.errorText ?? ''}`.trim();
+      this.iceError = iceErrorText(event);
     };
     pc.ontrack = (event) => this.addRemoteTrack(event.track, event.streams);
     pc.onnegotiationneeded = () => {

@@ -29,3 +29,20 @@ export function rtcConfiguration(
     rtcpMuxPolicy: 'require',
   };
 }
+
+/** True when one of the server's URLs has a scheme matching `scheme` (e.g. /^turns?:/i). */
+export function serverHasScheme(server: RTCIceServer, scheme: RegExp): boolean {
+  const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
+  for (let i = 0; i < urls.length; i++) if (scheme.test(urls[i] as string)) return true;
+  return false;
+}
+
+/**
+ * An ICE candidate error in words: no address, no URL, no credential (a URL
+ * may name the server's host).
+ */
+export function iceErrorText(event: RTCPeerConnectionIceErrorEvent): string {
+  return event.errorCode === 401
+    ? 'the TURN server refused the credentials (401)'
+    : `the STUN/TURN server answered ${event.errorCode} ${event.errorText ?? ''}`.trim();
+}
