@@ -11,6 +11,9 @@ const banner = `/*! ${pkg.name} ${pkg.version} | MIT */`;
 /** Entry name → source. Each becomes dist/<name>.{mjs,cjs,d.ts,d.cts}. */
 const entries = {
   'messaging-calls': 'src/index.ts',
+  transports: 'src/transport/index.ts',
+  quality: 'src/quality/index.ts',
+  diagnostics: 'src/diagnostics.ts',
   agent: 'src/agent/index.ts',
   testing: 'src/testing/index.ts',
   loader: 'src/loader/index.ts',
@@ -55,7 +58,7 @@ export default [
   },
   // UMD for a script tag: everything inlined, global MessagingCalls.
   {
-    input: entries['messaging-calls'],
+    input: 'src/umd.ts',
     plugins: [resolve({ browser: true }), commonjs(), ts()],
     output: [
       {

@@ -9,7 +9,7 @@
 //
 //   node bench/connect-browser.mjs [--runs 30] [--json FILE]
 import { WebSocket } from 'ws';
-import { WebSocketTransport } from '../dist/messaging-calls.mjs';
+import { WebSocketTransport } from '../dist/transports.mjs';
 import { launchChromium, startRelay, startStaticServer, until } from './lib/browser.mjs';
 import {
   AgentCall,

@@ -27,11 +27,14 @@ export const SDK_ENTRIES = [
     bundle: false,
     optional: true,
   },
+  { name: 'messaging-calls/transports (ESM)', file: 'dist/transports.mjs', bundle: true },
+  { name: 'messaging-calls/quality (ESM)', file: 'dist/quality.mjs', bundle: true },
+  { name: 'messaging-calls/diagnostics (ESM)', file: 'dist/diagnostics.mjs', bundle: true },
   {
-    // What tree-shaking leaves for a typical app (no budget; for reading the core's figure).
-    name: 'core, app imports { CallClient, WebSocketTransport }',
+    // A typical npm app: the core, the WebSocket transport and the quality monitor.
+    name: 'app: CallClient + WebSocketTransport + qualityMonitor',
     file: 'dist/messaging-calls.mjs',
-    code: `import { CallClient as A, WebSocketTransport as B } from '../dist/messaging-calls.mjs';\nglobalThis.__bench_export = [A, B];\n`,
+    code: `import { CallClient as A } from '../dist/messaging-calls.mjs';\nimport { WebSocketTransport as B } from '../dist/transports.mjs';\nimport { qualityMonitor as C } from '../dist/quality.mjs';\nglobalThis.__bench_export = [A, B, C];\n`,
   },
 ];
 

@@ -5,7 +5,8 @@
 //   npm start             a video call
 //   npm start -- voice    a voice call
 import wrtc from 'wrtc';
-import { CallClient, createMemoryTransportPair } from 'messaging-calls';
+import { CallClient } from 'messaging-calls';
+import { createMemoryTransportPair } from 'messaging-calls/transports';
 import { AgentCall } from 'messaging-calls/agent';
 import { createNodePlatform } from 'messaging-calls/testing';
 

@@ -1,3 +1,7 @@
+// messaging-calls: the consumer's side of a call. Transports, quality
+// monitoring and diagnostics are entries of their own
+// (messaging-calls/transports, /quality, /diagnostics), so a page pays only
+// for what it uses; the script-tag bundle has them all.
 export { CallClient, DEFAULT_TIMEOUTS } from './call/CallClient';
 export type { CallClientOptions, CallTimeouts, AcceptOptions, CallInfo } from './call/CallClient';
 export { CallError } from './call/errors';
@@ -15,6 +19,7 @@ export type {
   WarningCode,
 } from './call/events';
 export type { Clock } from './call/timers';
+export type { CallExtension, CallExtensionContext, VideoEncoding } from './call/extension';
 export { consoleLogger } from './call/log';
 export type { Logger, LogLevel } from './call/log';
 export type { Platform, MediaDevicesLike } from './env/platform';
@@ -28,20 +33,8 @@ export type {
   SupportReport,
 } from './env/support';
 export { parseUserAgent } from './env/browser';
-export type { PreflightReport, ServerCheck, PermissionStateLike } from './env/preflight';
 export type { BrowserInfo, BrowserName, OsName } from './env/browser';
 export type { Transport, TransportListener } from './transport/types';
-export { createMemoryTransportPair } from './transport/memory';
-export { WebSocketTransport } from './transport/websocket';
-export type { WebSocketTransportOptions, WebSocketConstructor } from './transport/websocket';
-export { MessagingTransport } from './transport/messaging';
-export type { MessagingTransportOptions } from './transport/messaging';
-export { PostMessageTransport } from './transport/postmessage';
-export type {
-  PostMessageTransportOptions,
-  PostTarget,
-  MessageSource,
-} from './transport/postmessage';
 export { parseMessage, PROTOCOL_VERSION } from './protocol';
 export type {
   Message,
@@ -54,11 +47,8 @@ export type {
   RejectReason,
   ParseResult,
 } from './protocol';
-export { summarizeStats, qualityLevel } from './quality/stats';
-export type { QualitySample, VideoSize, CandidateType, StatsEntry } from './quality/stats';
-export { DEFAULT_BANDWIDTH_POLICY } from './quality/bandwidth';
-export type { BandwidthPolicy, BandwidthTier, BandwidthEvent } from './quality/bandwidth';
+export type { QualitySample, VideoSize, CandidateType } from './quality/stats';
+export type { BandwidthTier, BandwidthEvent } from './quality/bandwidth';
 export type { DeviceInfo, DeviceList } from './media/devices';
 export type { MediaElementLike } from './media/attach';
-export { verificationCode } from './peer/verification';
 export { VERSION } from './version';

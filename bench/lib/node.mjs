@@ -2,7 +2,8 @@
 // that count peer connections, record what a transport sends, and keep
 // descriptions out of wrtc's crash-prone getters.
 import wrtc from 'wrtc';
-import { CallClient, createMemoryTransportPair } from '../../dist/messaging-calls.mjs';
+import { CallClient } from '../../dist/messaging-calls.mjs';
+import { createMemoryTransportPair } from '../../dist/transports.mjs';
 import { AgentCall } from '../../dist/agent.mjs';
 import { createNodePlatform } from '../../dist/testing.mjs';
 

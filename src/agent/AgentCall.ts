@@ -21,6 +21,7 @@ import { PeerSession } from '../peer/PeerSession';
 import type { PeerConnectionState } from '../peer/PeerSession';
 import { rtcConfiguration } from '../peer/ice';
 import { SerialQueue } from '../peer/queue';
+import { verificationCode } from '../peer/verification';
 import { LocalMedia } from '../media/LocalMedia';
 import { mediaError } from '../media/errors';
 import { CallError } from '../call/errors';
@@ -171,7 +172,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
 
   /** The six-digit verification code; the consumer computes the same one. */
   verificationCode(): Promise<string | null> {
-    return this.peer?.verificationCode() ?? Promise.resolve(null);
+    return verificationCode(this);
   }
 
   getStats(): Promise<RTCStatsReport | null> {

@@ -14,8 +14,6 @@ import { envelope } from '../protocol/envelope';
 import type { Transport } from '../transport/types';
 import { resolvePlatform } from '../env/platform';
 import { evaluateSupport, readEnvironment } from '../env/support';
-import { runPreflight } from '../env/preflight';
-import type { PreflightReport } from '../env/preflight';
 import type { BrowserPolicy, SupportOptions, SupportReport } from '../env/support';
 import type { PartialPlatform, Platform } from '../env/platform';
 import { PeerSession } from '../peer/PeerSession';
@@ -29,14 +27,11 @@ import type { DeviceList } from '../media/devices';
 import { playStream } from '../media/attach';
 import type { MediaElementLike } from '../media/attach';
 import { mediaError } from '../media/errors';
-import { statsEntries, summarizeStats } from '../quality/stats';
-import type { QualitySample, StatsEntry } from '../quality/stats';
-import { BandwidthTracker, DEFAULT_BANDWIDTH_POLICY, videoEncoding } from '../quality/bandwidth';
-import type { BandwidthPolicy } from '../quality/bandwidth';
 import { VERSION } from '../version';
 import { CallError } from './errors';
 import { SafeEmitter } from './emitter';
 import type { CallEvents, EndReason, EndedBy, MediaState, WarningCode } from './events';
+import type { CallExtension, CallExtensionContext, VideoEncoding } from './extension';
 import { canTransition, isAccepted, isActive } from './states';
 import type { CallState } from './states';
 import { systemClock, Timers } from './timers';
@@ -59,8 +54,6 @@ export interface CallTimeouts {
   reconnect: number;
   /** How often an ICE restart is tried again while reconnecting. */
   restartRetry: number;
-  /** How often call quality is sampled (the `quality` event); 0 turns sampling off. */
-  stats: number;
 }
 
 export const DEFAULT_TIMEOUTS: CallTimeouts = {
@@ -70,7 +63,6 @@ export const DEFAULT_TIMEOUTS: CallTimeouts = {
   disconnectGrace: 2_000,
   reconnect: 30_000,
   restartRetry: 5_000,
-  stats: 1_000,
 };
 
 export interface CallClientOptions {
@@ -90,8 +82,14 @@ export interface CallClientOptions {
   requireTopFrame?: boolean;
   /** Which browsers may take calls (default: the two latest of Chrome, Edge, Firefox, Safari). */
   browsers?: BrowserPolicy | 'any';
-  /** Video cap and bandwidth tiers (see BandwidthPolicy); defaults from the product's figures. */
-  bandwidth?: Partial<BandwidthPolicy>;
+  /**
+   * Cap of the video sender, kbit/s (default 2,500: with audio, the 2,600 a
+   * video call wants). Under it the browser trades resolution and frame
+   * rate as bandwidth shrinks; `qualityMonitor` adds tiers below.
+   */
+  videoMaxKbps?: number;
+  /** Features built on the client: `qualityMonitor()`, and the application's own. */
+  extensions?: readonly CallExtension[];
   timeouts?: Partial<CallTimeouts>;
   clock?: Clock;
   logger?: Logger;
@@ -118,7 +116,7 @@ export interface CallInfo {
   remote: MediaState | null;
 }
 
-type TimerName = 'invite' | 'permission' | 'connect' | 'iceRestart' | 'reconnect' | 'stats';
+type TimerName = 'invite' | 'permission' | 'connect' | 'iceRestart' | 'reconnect';
 
 /** Everything one call holds; released as a whole when it ends. */
 interface Call {
@@ -135,10 +133,6 @@ interface Call {
   wantVideo: boolean;
   /** Stops following devicechange. */
   unwatchDevices: (() => void) | null;
-  /** The previous stats report, for rates over the interval. */
-  lastStats: StatsEntry[] | null;
-  /** Bandwidth tiers of a video call. */
-  bandwidth: BandwidthTracker | null;
   /** Video is not sent for lack of bandwidth (automatic audio-only). */
   videoPaused: boolean;
   /** The engine refused an encoding change (logged once). */
@@ -176,7 +170,9 @@ export class CallClient extends SafeEmitter<CallEvents> {
   private destroyed = false;
   private readonly platform: PartialPlatform;
   private readonly timeouts: CallTimeouts;
-  private readonly bandwidthPolicy: BandwidthPolicy;
+  private readonly videoMaxKbps: number;
+  /** What the extensions run at destroy(). */
+  private readonly teardowns: (() => void)[] = [];
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly stopListening: () => void;
@@ -196,7 +192,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       throw new CallError('invalid-argument', 'options.transport is required');
     this.platform = resolvePlatform(options.platform);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.bandwidthPolicy = { ...DEFAULT_BANDWIDTH_POLICY, ...options.bandwidth };
+    this.videoMaxKbps = options.videoMaxKbps ?? 2_500;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? noopLogger;
     this.stopListening = options.transport.listen({
@@ -204,6 +200,19 @@ export class CallClient extends SafeEmitter<CallEvents> {
       close: (reason) => this.onTransportClosed(reason),
       warning: (message) => this.warn('transport', message),
     });
+    const context: CallExtensionContext = {
+      client: this,
+      clock: this.clock,
+      log: this.log,
+      videoMaxKbps: this.videoMaxKbps,
+      emit: (event, ...args) => this.safeEmit(event, ...args),
+      setVideoEncoding: (encoding) => this.encode(encoding),
+      setVideoPaused: (paused) => this.pauseVideo(paused),
+    };
+    for (const extension of options.extensions ?? []) {
+      const teardown = extension(context);
+      if (teardown) this.teardowns.push(teardown);
+    }
   }
 
   /** The current state. */
@@ -224,16 +233,6 @@ export class CallClient extends SafeEmitter<CallEvents> {
   /** Local tracks still open (0 after every call; for leak checks). */
   get liveTrackCount(): number {
     return this.call?.media?.liveTracks().length ?? 0;
-  }
-
-  /**
-   * A six-digit code derived from both sides' DTLS certificate fingerprints.
-   * The agent's side computes the same code; reading it to each other proves
-   * that no one in the signaling path replaced the keys. Null before the
-   * call has a connection. The derivation is in docs/SECURITY.md.
-   */
-  verificationCode(): Promise<string | null> {
-    return this.call?.peer?.verificationCode() ?? Promise.resolve(null);
   }
 
   /** WebRTC statistics of the current call, or null without a peer connection. */
@@ -466,6 +465,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     }
     this.destroyed = true;
     this.stopListening();
+    for (const teardown of drain(this.teardowns)) teardown();
     this.removeAllListeners();
   }
 
@@ -544,8 +544,6 @@ export class CallClient extends SafeEmitter<CallEvents> {
       early: [],
       wantVideo: false,
       unwatchDevices: null,
-      lastStats: null,
-      bandwidth: message.media === 'video' ? new BandwidthTracker(this.bandwidthPolicy) : null,
       videoPaused: false,
       encodingRefused: false,
       autoplayWarned: false,
@@ -621,29 +619,6 @@ export class CallClient extends SafeEmitter<CallEvents> {
     const o = options ?? {};
     const platform = resolvePlatform(o.platform);
     return evaluateSupport(readEnvironment(platform.environment), platform, o);
-  }
-
-  /**
-   * Checks, before any call, what a call will need: support, devices,
-   * permission states, STUN reachability and TURN allocation with the given
-   * servers. Asks for no permission and opens no device.
-   *
-   * @example
-   * const report = await CallClient.preflight({ iceServers });
-   * if (!report.turn.reachable) console.warn(report.turn.detail);
-   */
-  static preflight(
-    options: SupportOptions & {
-      platform?: Partial<Platform>;
-      iceServers?: RTCIceServer[];
-      /** How long each server check may take, ms (default 5,000). */
-      timeoutMs?: number;
-    } = {},
-  ): Promise<PreflightReport> {
-    const o = options ?? {};
-    const platform = resolvePlatform(o.platform);
-    const support = evaluateSupport(readEnvironment(platform.environment), platform, o);
-    return runPreflight(platform, support, o.iceServers ?? [], o.timeoutMs ?? 5_000);
   }
 
   private dispatch(call: Call, message: Message): void {
@@ -826,8 +801,11 @@ export class CallClient extends SafeEmitter<CallEvents> {
         call.timers.clear('reconnect');
         if (current === 'connecting') {
           call.info.connectedAt = this.clock.now();
-          this.applyVideoEncoding(call, null);
-          this.sampleQuality(call);
+          void this.encode({
+            maxBitrate: this.videoMaxKbps * 1000,
+            scaleResolutionDownBy: 1,
+            active: true,
+          });
         }
         if (current === 'connecting' || current === 'reconnecting') {
           this.setState('connected');
@@ -955,57 +933,23 @@ export class CallClient extends SafeEmitter<CallEvents> {
     call.unwatchDevices = () => devices.removeEventListener?.('devicechange', refresh);
   }
 
-  /** Samples getStats once per interval while the call lasts, emitting `quality`. */
-  private sampleQuality(call: Call): void {
-    const every = this.timeouts.stats;
-    if (!every || !this.isLive(call)) return;
-    call.timers.set('stats', every, () => {
-      const peer = call.peer;
-      if (!peer || !this.isLive(call)) return;
-      peer
-        .getStats()
-        .then((report) => {
-          if (!this.isLive(call)) return;
-          const entries = statsEntries(report);
-          const sample = summarizeStats(call.lastStats, entries);
-          call.lastStats = entries;
-          this.safeEmit('quality', sample);
-          this.followBandwidth(call, sample);
-        })
-        .catch(() => undefined)
-        .finally(() => this.sampleQuality(call));
-    });
-  }
-
-  /** Moves the call between bandwidth tiers as the samples say. */
-  private followBandwidth(call: Call, sample: QualitySample): void {
-    const change = call.bandwidth?.feed({
-      availableSendKbps: sample.availableSendKbps,
-      limitedByBandwidth: sample.videoLimitation === 'bandwidth',
-    });
-    if (!change || !this.isLive(call)) return;
-    this.log('info', `bandwidth ${change.previous} -> ${change.tier}`, {
-      kbps: change.availableKbps ?? undefined,
-    });
-    this.applyVideoEncoding(call, change.availableKbps);
-    const paused = change.tier === 'audio-only' && this.bandwidthPolicy.autoAudioOnly;
-    if (paused !== call.videoPaused) {
-      call.videoPaused = paused;
-      this.sendMediaState(call);
-    }
-    this.safeEmit('bandwidth', change);
-  }
-
-  private applyVideoEncoding(call: Call, availableKbps: number | null): void {
-    const tier = call.bandwidth?.tier;
-    if (!tier || !call.peer) return;
-    const encoding = videoEncoding(tier, this.bandwidthPolicy, availableKbps);
-    call.peer.setVideoEncoding(encoding).catch((error: unknown) => {
-      // Said once per call: an engine that refuses (wrtc) refuses every time.
+  /** Changes the video sender's encoding; an engine that refuses is logged once per call. */
+  private encode(encoding: VideoEncoding): Promise<void> {
+    const call = this.call;
+    if (!call?.peer || call.info.media !== 'video' || !this.isLive(call)) return Promise.resolve();
+    return call.peer.setVideoEncoding(encoding).catch((error: unknown) => {
       if (call.encodingRefused) return;
       call.encodingRefused = true;
       this.log('warn', 'video encoding could not be changed', { error: errorName(error) });
     });
+  }
+
+  private pauseVideo(paused: boolean): void {
+    const call = this.call;
+    if (!call || !this.isLive(call) || call.videoPaused === paused) return;
+    call.videoPaused = paused;
+    const state = this.currentState;
+    if (state === 'connected' || state === 'reconnecting') this.sendMediaState(call);
   }
 
   /** The call's local media state, from what LocalMedia actually holds. */
@@ -1071,7 +1015,6 @@ export class CallClient extends SafeEmitter<CallEvents> {
     call.peer = null;
     call.media = null;
     call.early = [];
-    call.lastStats = null;
     call.iceServers = undefined; // credentials do not outlive the call
     const connectedAt = call.info.connectedAt;
     const durationMs = connectedAt === undefined ? 0 : this.clock.now() - connectedAt;

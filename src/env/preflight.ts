@@ -1,5 +1,7 @@
-import type { PartialPlatform } from './platform';
-import type { SupportReport } from './support';
+import { resolvePlatform } from './platform';
+import type { PartialPlatform, Platform } from './platform';
+import { evaluateSupport, readEnvironment } from './support';
+import type { SupportOptions, SupportReport } from './support';
 import { candidateType, iceErrorText, serverHasScheme } from '../peer/ice';
 import { enumerateDevices } from '../media/devices';
 import { allWhere } from '../util/list';
@@ -161,4 +163,28 @@ export async function runPreflight(
     microphone !== 'denied' &&
     (!turn.tested || turn.reachable);
   return { ok, support, devices, permissions: { microphone, camera }, stun, turn };
+}
+
+export interface PreflightOptions extends SupportOptions {
+  platform?: Partial<Platform>;
+  /** The STUN/TURN servers calls will use. */
+  iceServers?: RTCIceServer[];
+  /** How long each server check may take, ms (default 5,000). */
+  timeoutMs?: number;
+}
+
+/**
+ * Checks, before any call, what a call will need: support, devices,
+ * permission states, STUN reachability and TURN allocation with the given
+ * servers. Asks for no permission and opens no device.
+ *
+ * @example
+ * const report = await preflight({ iceServers });
+ * if (!report.turn.reachable) console.warn(report.turn.detail);
+ */
+export function preflight(options: PreflightOptions = {}): Promise<PreflightReport> {
+  const o = options ?? {};
+  const platform = resolvePlatform(o.platform);
+  const support = evaluateSupport(readEnvironment(platform.environment), platform, o);
+  return runPreflight(platform, support, o.iceServers ?? [], o.timeoutMs ?? 5_000);
 }

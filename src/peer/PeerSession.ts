@@ -2,7 +2,7 @@ import type { IceCandidate, SessionDescription } from '../protocol/messages';
 import type { MediaStreamConstructor, RTCPeerConnectionConstructor } from '../env/platform';
 import { candidateToJSON, iceErrorText } from './ice';
 import { SerialQueue } from './queue';
-import { certificateFingerprints, verificationCode } from './verification';
+import type { VideoEncoding } from '../call/extension';
 import { contains, firstWhere } from '../util/list';
 
 /** The connection states a call cares about. */
@@ -109,11 +109,7 @@ export class PeerSession {
    * Changes the first encoding of the video sender (cap, scale, on/off)
    * without renegotiating. Engines that do not support a field ignore it.
    */
-  setVideoEncoding(encoding: {
-    maxBitrate: number;
-    scaleResolutionDownBy: number;
-    active: boolean;
-  }): Promise<void> {
+  setVideoEncoding(encoding: VideoEncoding): Promise<void> {
     return this.queue.run(async () => {
       const sender = this.transceiverOf('video')?.sender;
       if (this.closed || !sender || typeof sender.getParameters !== 'function') return;
@@ -206,13 +202,6 @@ export class PeerSession {
       }
       await this.addCandidate(candidate);
     });
-  }
-
-  /** The six-digit verification code of this connection, once DTLS has negotiated. */
-  async verificationCode(): Promise<string | null> {
-    if (this.closed) return null;
-    const pair = certificateFingerprints(await this.pc.getStats());
-    return pair ? verificationCode(pair[0], pair[1]) : null;
   }
 
   getStats(): Promise<RTCStatsReport> {

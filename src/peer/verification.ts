@@ -53,7 +53,7 @@ export function certificateFingerprints(report: StatsLike): [string, string] | n
 }
 
 /** The six-digit code of two fingerprints; the order of the arguments does not matter. */
-export async function verificationCode(a: string, b: string): Promise<string> {
+export async function codeOf(a: string, b: string): Promise<string> {
   const subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
   if (!subtle) throw new Error('no WebCrypto (crypto.subtle) here');
   const [first, second] = a < b ? [a, b] : [b, a];
@@ -67,4 +67,19 @@ export async function verificationCode(a: string, b: string): Promise<string> {
     (digest[3] ?? 0);
   const digits = String(value % 1_000_000).padStart(6, '0');
   return `${digits.slice(0, 3)} ${digits.slice(3)}`;
+}
+
+/**
+ * The verification code of a call (a `CallClient` or an `AgentCall`), or
+ * null while it has no connection or DTLS has not negotiated yet.
+ *
+ * @example
+ * const code = await verificationCode(client); // "042 917"
+ */
+export async function verificationCode(call: {
+  getStats(): Promise<RTCStatsReport | null>;
+}): Promise<string | null> {
+  const report = await call.getStats();
+  const pair = report && certificateFingerprints(report);
+  return pair ? codeOf(pair[0], pair[1]) : null;
 }

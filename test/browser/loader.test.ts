@@ -41,12 +41,14 @@ describeEngines((engine) => {
         );
 
         agent.invite();
-        // Connected, or failed at once with the page's reason.
+        // Both sides connected (each sees it at its own moment), or failed
+        // at once with the page's reason.
         await until(
           async () =>
-            agent.state === 'connected' ||
+            (agent.state === 'connected' &&
+              (await inPage<string[]>('window.loaderPage.states')).includes('connected')) ||
             (await inPage<unknown[]>('window.loaderPage.ended')).length > 0,
-          `the agent connected (now ${agent.state})`,
+          `both sides connected (the agent is ${agent.state})`,
           15_000,
         );
         const ended = await inPage<unknown[]>('window.loaderPage.ended');

@@ -131,7 +131,7 @@ const server = useServer();
       scene = await open();
       const { page } = scene;
       const report = await page.expression<Record<string, unknown>>(
-        'window.MessagingCalls.CallClient.preflight().then(function (r) { return JSON.parse(JSON.stringify(r)); })',
+        'window.MessagingCalls.preflight().then(function (r) { return JSON.parse(JSON.stringify(r)); })',
       );
       // Before any permission WebKit exposes one device per kind, unlabelled
       // (3 mock microphones and 2 mock cameras once granted); without

@@ -16,6 +16,7 @@ import type { LogLevel } from '../../src/call/log';
 import { AgentCall } from '../../src/agent/AgentCall';
 import type { AgentCallOptions } from '../../src/agent/AgentCall';
 import { newId } from '../../src/protocol/ids';
+import { qualityMonitor } from '../../src/quality/monitor';
 import type { Message } from '../../src/protocol/messages';
 import { createMemoryTransportPair } from '../../src/transport/memory';
 import type { Transport, TransportListener } from '../../src/transport/types';
@@ -295,7 +296,7 @@ test('the self-check finds what it looks for', () => {
 test('a forced-relay video call through coturn: no secret, SDP, candidate or address reaches events or logs', async () => {
   const iceServers = turn.iceServers();
   const leg = startLeg(
-    { forceRelay: true, iceServers, timeouts: { stats: 250 } },
+    { forceRelay: true, iceServers, extensions: [qualityMonitor({ intervalMs: 250 })] },
     { policy: { forceRelay: true }, iceServers },
   );
   await connect(leg);

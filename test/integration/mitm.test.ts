@@ -20,7 +20,7 @@ import { AgentCall } from '../../src/agent/AgentCall';
 import { envelope } from '../../src/protocol/envelope';
 import type { IceCandidate, Message, MessageBody, Role } from '../../src/protocol/messages';
 import { parseMessage } from '../../src/protocol/validate';
-import { verificationCode } from '../../src/peer/verification';
+import { codeOf, verificationCode } from '../../src/peer/verification';
 import { fingerprintOf } from '../support/sdp';
 import { candidateToJSON } from '../../src/peer/ice';
 import { SerialQueue } from '../../src/peer/queue';
@@ -251,11 +251,11 @@ const sdpsOf = (tap: TapTransport): string[] =>
   tap.sent.flatMap((m) => (m.type === 'sdp' ? [m.description.sdp] : []));
 
 /** The code of two descriptions, as each side derives it. */
-async function codeOf(sdpOne: string, sdpTwo: string): Promise<string> {
+async function sdpCode(sdpOne: string, sdpTwo: string): Promise<string> {
   const one = fingerprintOf(sdpOne);
   const two = fingerprintOf(sdpTwo);
   if (!one || !two) throw new Error('a description without a fingerprint');
-  return verificationCode(one, two);
+  return codeOf(one, two);
 }
 
 let cleanups: (() => void | Promise<void>)[] = [];
@@ -296,15 +296,15 @@ test('with a man in the middle running two DTLS sessions, the call connects but 
   expect(s.mitm.passed).toEqual(expect.arrayContaining(['invite', 'accept', 'media-state']));
 
   const [consumerCode, agentCode] = await Promise.all([
-    s.client.verificationCode(),
+    verificationCode(s.client),
     s.agent.verificationCode(),
   ]);
   expect(consumerCode).toMatch(/^\d{3} \d{3}$/);
   expect(agentCode).toMatch(/^\d{3} \d{3}$/);
   expect(consumerCode).not.toBe(agentCode);
   // Each side's code is that of its own DTLS session with the relay.
-  expect(consumerCode).toBe(await codeOf(consumerSdps[0] ?? '', s.mitm.a.local[0] ?? ''));
-  expect(agentCode).toBe(await codeOf(s.mitm.b.local[0] ?? '', agentSdps[0] ?? ''));
+  expect(consumerCode).toBe(await sdpCode(consumerSdps[0] ?? '', s.mitm.a.local[0] ?? ''));
+  expect(agentCode).toBe(await sdpCode(s.mitm.b.local[0] ?? '', agentSdps[0] ?? ''));
 
   const ended = nextEvent(s.agent, 'ended');
   s.client.hangup();
@@ -339,7 +339,7 @@ test("a man in the middle cannot make the codes equal by writing the other side'
   expect(mediaLevel(s.mitm.b.local[0] ?? '')).not.toBe(mediaLevel(consumerOffer));
 
   const [consumerCode, agentCode] = await Promise.all([
-    s.client.verificationCode(),
+    verificationCode(s.client),
     s.agent.verificationCode(),
   ]);
   expect(consumerCode).toMatch(/^\d{3} \d{3}$/);
@@ -354,11 +354,11 @@ test('without it (direct), the call connects and both codes are equal', async ()
   await Promise.all([reachState(s.client, 'connected'), reachState(s.agent, 'connected')]);
 
   const [consumerCode, agentCode] = await Promise.all([
-    s.client.verificationCode(),
+    verificationCode(s.client),
     s.agent.verificationCode(),
   ]);
   expect(consumerCode).toMatch(/^\d{3} \d{3}$/);
   expect(agentCode).toBe(consumerCode);
   const [offer, answer] = [sdpsOf(s.consumerTap)[0] ?? '', sdpsOf(s.agentTap)[0] ?? ''];
-  expect(consumerCode).toBe(await codeOf(offer, answer));
+  expect(consumerCode).toBe(await sdpCode(offer, answer));
 });

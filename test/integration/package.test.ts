@@ -22,14 +22,24 @@ test('the package has exactly two runtime dependencies', () => {
 
 test('the CommonJS builds load with require and export the public API', () => {
   const require = createRequire(__filename);
-  const core = require(dist('messaging-calls.cjs')) as Record<string, unknown>;
-  const agent = require(dist('agent.cjs')) as Record<string, unknown>;
+  const load = (file: string) => require(dist(file)) as Record<string, unknown>;
+  const core = load('messaging-calls.cjs');
+  const transports = load('transports.cjs');
+  const quality = load('quality.cjs');
+  const diagnostics = load('diagnostics.cjs');
   expect(typeof core.CallClient).toBe('function');
-  expect(typeof core.WebSocketTransport).toBe('function');
-  expect(typeof core.createMemoryTransportPair).toBe('function');
   expect(typeof core.CallError).toBe('function');
   expect(core.VERSION).toBe(pkg.version);
-  expect(typeof agent.AgentCall).toBe('function');
+  // The optional entries are not in the core.
+  expect(core.WebSocketTransport).toBeUndefined();
+  expect(core.qualityMonitor).toBeUndefined();
+  expect(core.preflight).toBeUndefined();
+  expect(typeof transports.WebSocketTransport).toBe('function');
+  expect(typeof transports.createMemoryTransportPair).toBe('function');
+  expect(typeof quality.qualityMonitor).toBe('function');
+  expect(typeof diagnostics.preflight).toBe('function');
+  expect(typeof diagnostics.verificationCode).toBe('function');
+  expect(typeof load('agent.cjs').AgentCall).toBe('function');
 });
 
 describe('the UMD bundle', () => {
@@ -48,7 +58,18 @@ describe('the UMD bundle', () => {
     const added = Object.keys(context).filter((k) => !before.has(k));
     expect(added).toEqual(['MessagingCalls']);
     const api = context.MessagingCalls as Record<string, unknown>;
-    expect(typeof api.CallClient).toBe('function');
+    // One tag gives the core and every optional entry.
+    for (const name of [
+      'CallClient',
+      'WebSocketTransport',
+      'MessagingTransport',
+      'PostMessageTransport',
+      'qualityMonitor',
+      'preflight',
+      'verificationCode',
+    ]) {
+      expect(typeof api[name]).toBe('function');
+    }
     expect(api.VERSION).toBe(pkg.version);
   });
 

@@ -1,5 +1,5 @@
 import wrtc from 'wrtc';
-import { CallClient } from '../../src/call/CallClient';
+import { preflight } from '../../src/env/preflight';
 import { createNodePlatform } from '../../src/testing';
 import { startTurn } from '../support/turn';
 import type { TurnServer } from '../support/turn';
@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 test('reports support, devices and a reachable relay with working credentials', async () => {
-  const report = await CallClient.preflight({ platform, iceServers: turn.iceServers() });
+  const report = await preflight({ platform, iceServers: turn.iceServers() });
   expect(report.support.supported).toBe(true);
   expect(report.devices).toEqual({ microphones: 1, cameras: 2, speakers: 1 });
   expect(report.permissions).toEqual({ microphone: 'unknown', camera: 'unknown' });
@@ -30,7 +30,7 @@ test('reports support, devices and a reachable relay with working credentials', 
 });
 
 test('reports the relay unreachable with refused credentials, and why', async () => {
-  const report = await CallClient.preflight({
+  const report = await preflight({
     platform,
     iceServers: turn.iceServers({ credential: 'wrong' }),
     timeoutMs: 5_000,
@@ -47,7 +47,7 @@ test('reports the relay unreachable when the TURN server is down', async () => {
   const down = await startTurn();
   const downServers = down.iceServers();
   await down.stop();
-  const report = await CallClient.preflight({
+  const report = await preflight({
     platform,
     iceServers: downServers,
     timeoutMs: 2_000,

@@ -2,6 +2,7 @@ import { setupCall } from '../support/harness';
 import type { CallSetup } from '../support/harness';
 import { nextEvent, reachState, until } from '../support/wait';
 import type { QualitySample } from '../../src/quality/stats';
+import { qualityMonitor } from '../../src/quality/monitor';
 
 jest.setTimeout(30_000);
 
@@ -11,7 +12,10 @@ afterEach(async () => {
 });
 
 async function samplesOf(media: 'voice' | 'video', count: number): Promise<QualitySample[]> {
-  setup = await setupCall({ agent: { media }, client: { timeouts: { stats: 500 } } });
+  setup = await setupCall({
+    agent: { media },
+    client: { extensions: [qualityMonitor({ intervalMs: 500 })] },
+  });
   const samples: QualitySample[] = [];
   setup.client.on('quality', (q) => samples.push(q));
   setup.client.once('invitation', () => void setup.client.accept());

@@ -414,8 +414,6 @@ export function setup(
       ...(platform as Partial<Platform>),
     },
     ...options,
-    // Quality sampling is a timer of its own; tests of it turn it on explicitly.
-    timeouts: { stats: 0, ...options.timeouts },
   });
   const s: Setup = {
     client,

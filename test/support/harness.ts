@@ -2,6 +2,7 @@ import wrtc from 'wrtc';
 import { WebSocket } from 'ws';
 import { CallClient } from '../../src/call/CallClient';
 import type { CallClientOptions } from '../../src/call/CallClient';
+import { qualityMonitor } from '../../src/quality/monitor';
 import { AgentCall } from '../../src/agent/AgentCall';
 import type { AgentCallOptions } from '../../src/agent/AgentCall';
 import { createMemoryTransportPair } from '../../src/transport/memory';
@@ -86,6 +87,8 @@ export async function setupCall(options: SetupOptions = {}): Promise<CallSetup> 
   const client = new CallClient({
     transport: consumerTap,
     platform: consumerPlatform,
+    // Quality samples every second, as an application with the monitor has them.
+    extensions: [qualityMonitor()],
     ...options.client,
   });
   const agent = new AgentCall({

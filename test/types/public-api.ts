@@ -6,7 +6,11 @@
  * `@ts-expect-error` is a misuse the types must reject: if one ever compiles,
  * its directive is unused and tsc fails, so each one proves a check.
  */
-import { CallClient, WebSocketTransport, createMemoryTransportPair } from '../../src/index';
+import { CallClient } from '../../src/index';
+import { WebSocketTransport, createMemoryTransportPair } from '../../src/transport/index';
+import { qualityMonitor } from '../../src/quality/index';
+import type { BandwidthEvent } from '../../src/quality/index';
+import { preflight, verificationCode } from '../../src/diagnostics';
 import type {
   CallState,
   EndReason,
@@ -61,6 +65,15 @@ export function compiles(transport: Transport): void {
   client.setAudioMuted(true);
   void client.setVideoEnabled(false);
 
+  const monitored = new CallClient({
+    transport,
+    videoMaxKbps: 2_000,
+    extensions: [qualityMonitor({ intervalMs: 500, bandwidth: { autoAudioOnly: true } })],
+  });
+  monitored.on('bandwidth', (e) => expectTrue(exactly<BandwidthEvent>()(e)));
+  void preflight({ iceServers: [] }).then((r) => r.turn.reachable);
+  void verificationCode(monitored).then((code) => expectTrue(exactly<string | null>()(code)));
+
   const ws = new WebSocketTransport('wss://x');
   const [one, two] = createMemoryTransportPair();
   void [ws, one, two];
@@ -110,6 +123,9 @@ export function misuses(transport: Transport): void {
 
   // @ts-expect-error -- safeEmit is protected: the application cannot fake events through it.
   client.safeEmit('ended', { callId: 'x', reason: 'normal', by: 'local', durationMs: 0 });
+
+  // @ts-expect-error -- an extension gets a context, not the client.
+  void new CallClient({ transport, extensions: [(c: CallClient) => c.hangup()] });
 
   // @ts-expect-error -- the transport is required.
   void new CallClient({});

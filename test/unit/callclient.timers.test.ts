@@ -6,6 +6,7 @@
 import { DEFAULT_TIMEOUTS } from '../../src/call/CallClient';
 import type { CallTimeouts } from '../../src/call/CallClient';
 import type { Clock } from '../../src/call/timers';
+import { qualityMonitor } from '../../src/quality/monitor';
 import {
   answer,
   connectCall,
@@ -315,7 +316,7 @@ describe('an injected clock', () => {
 
 describe('quality sampling', () => {
   test('emits a quality sample every interval while connected, and stops at the end', async () => {
-    const s = setup({ timeouts: { stats: 1_000 } });
+    const s = setup({ extensions: [qualityMonitor({ intervalMs: 1_000 })] });
     const samples: unknown[] = [];
     s.client.on('quality', (q) => samples.push(q));
     await connectCall(s, 'video');

@@ -144,7 +144,11 @@
      */
     create: function (options) {
       var o = options || {};
-      var clientOptions = { transport: new window.MessagingCalls.WebSocketTransport(o.url) };
+      var M = window.MessagingCalls;
+      var clientOptions = {
+        transport: new M.WebSocketTransport(o.url),
+        extensions: [M.qualityMonitor()],
+      };
       for (var key in o) {
         if (key !== 'url' && key !== 'autoAccept' && Object.prototype.hasOwnProperty.call(o, key)) {
           clientOptions[key] = o[key];

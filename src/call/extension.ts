@@ -1,0 +1,43 @@
+import type { CallClient } from './CallClient';
+import type { CallEvents } from './events';
+import type { Clock } from './timers';
+import type { Logger } from './log';
+
+/** Encoding of the video sender: the cap, the scale-down and whether it sends at all. */
+export interface VideoEncoding {
+  /** bit/s */
+  maxBitrate: number;
+  scaleResolutionDownBy: number;
+  active: boolean;
+}
+
+/**
+ * What an extension can do beyond the client's public API: emit the
+ * client's events, and steer the video sender of the current call.
+ */
+export interface CallExtensionContext {
+  readonly client: CallClient;
+  /** The client's clock: an extension's timers follow the client's time. */
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The video cap of the client's calls, kbit/s (option `videoMaxKbps`). */
+  readonly videoMaxKbps: number;
+  /** Emits one of the client's events; a throwing listener cannot break the call. */
+  emit<E extends Extract<keyof CallEvents, string>>(event: E, ...args: CallEvents[E]): void;
+  /** Changes the encoding of the current call's video sender; a no-op without one. */
+  setVideoEncoding(encoding: VideoEncoding): Promise<void>;
+  /**
+   * Stops (or resumes) sending video without closing the camera, and tells
+   * the agent: its media-state says `videoEnabled: false` while paused.
+   */
+  setVideoPaused(paused: boolean): void;
+}
+
+/**
+ * A feature added to a client at construction (`extensions` option), built
+ * on its events and the context. Returns what to run at `destroy()`.
+ *
+ * @example
+ * new CallClient({ transport, extensions: [qualityMonitor()] });
+ */
+export type CallExtension = (context: CallExtensionContext) => (() => void) | void;

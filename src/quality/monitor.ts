@@ -1,0 +1,89 @@
+import type { CallExtension } from '../call/extension';
+import { statsEntries, summarizeStats } from './stats';
+import type { StatsEntry } from './stats';
+import { BandwidthTracker, DEFAULT_BANDWIDTH_POLICY, videoEncoding } from './bandwidth';
+import type { BandwidthPolicy } from './bandwidth';
+
+export interface QualityMonitorOptions {
+  /** How often getStats is sampled, ms (default 1,000). */
+  intervalMs?: number;
+  /** Bandwidth tiers; the cap defaults to the client's `videoMaxKbps`. */
+  bandwidth?: Partial<BandwidthPolicy>;
+}
+
+/**
+ * The `quality` and `bandwidth` events: samples getStats once per interval
+ * while a call is connected (or reconnecting), and moves a video call
+ * between the bandwidth tiers full → reduced → audio-only and back, changing
+ * the video sender's encoding as it goes.
+ *
+ * @example
+ * const client = new CallClient({ transport, extensions: [qualityMonitor()] });
+ * client.on('quality', (q) => meter.set(q.level));
+ */
+export function qualityMonitor(options: QualityMonitorOptions = {}): CallExtension {
+  return (ctx) => {
+    const { client, clock, log } = ctx;
+    const every = options.intervalMs ?? 1_000;
+    const policy: BandwidthPolicy = {
+      ...DEFAULT_BANDWIDTH_POLICY,
+      videoMaxKbps: ctx.videoMaxKbps,
+      ...options.bandwidth,
+    };
+    /** The sampling of one call; replaced when the next call connects. */
+    let run: { last: StatsEntry[] | null; tracker: BandwidthTracker | null } | null = null;
+    let timer: unknown;
+
+    const stop = () => {
+      run = null;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+    };
+    const schedule = () => {
+      const current = run;
+      timer = clock.setTimeout(() => {
+        timer = undefined;
+        client
+          .getStats()
+          .then((report) => {
+            if (run !== current || !report || !current) return;
+            const entries = statsEntries(report);
+            const sample = summarizeStats(current.last, entries);
+            current.last = entries;
+            ctx.emit('quality', sample);
+            const change = current.tracker?.feed({
+              availableSendKbps: sample.availableSendKbps,
+              limitedByBandwidth: sample.videoLimitation === 'bandwidth',
+            });
+            if (!change || run !== current) return;
+            log('info', `bandwidth ${change.previous} -> ${change.tier}`, {
+              kbps: change.availableKbps ?? undefined,
+            });
+            void ctx.setVideoEncoding(videoEncoding(change.tier, policy, change.availableKbps));
+            ctx.setVideoPaused(change.tier === 'audio-only' && policy.autoAudioOnly);
+            ctx.emit('bandwidth', change);
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            if (run === current && timer === undefined) schedule();
+          });
+      }, every);
+    };
+
+    const onState = ({ state, previous }: { state: string; previous: string }) => {
+      if (state === 'connected' && previous === 'connecting' && every > 0) {
+        stop();
+        const video = client.callInfo?.media === 'video';
+        run = { last: null, tracker: video ? new BandwidthTracker(policy) : null };
+        schedule();
+      } else if (state !== 'connected' && state !== 'reconnecting') {
+        stop();
+      }
+    };
+    client.on('statechange', onState);
+    return () => {
+      stop();
+      client.off('statechange', onState);
+    };
+  };
+}

@@ -1,0 +1,6 @@
+// The script-tag bundle (global MessagingCalls): the core and every
+// optional entry, so a page needs one tag.
+export * from './index';
+export * from './transport/index';
+export * from './quality/index';
+export * from './diagnostics';
