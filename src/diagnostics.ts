@@ -1,5 +1,5 @@
-// messaging-calls/diagnostics: checks before a call and the verification
-// code during one. Kept out of the core entry: a page that does not show
+// messaging-calls/diagnostics: checks before a call, the verification code
+// during one, and a console logger. Kept out of the core entry: a page that does not show
 // them does not download them.
 export { preflight } from './env/preflight';
 export type {
@@ -9,3 +9,4 @@ export type {
   PermissionStateLike,
 } from './env/preflight';
 export { verificationCode } from './peer/verification';
+export { consoleLogger } from './call/log';

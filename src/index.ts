@@ -20,7 +20,6 @@ export type {
 } from './call/events';
 export type { Clock } from './call/timers';
 export type { CallExtension, CallExtensionContext, VideoEncoding } from './call/extension';
-export { consoleLogger } from './call/log';
 export type { Logger, LogLevel } from './call/log';
 export type { Platform, MediaDevicesLike } from './env/platform';
 export { DEFAULT_BROWSER_POLICY } from './env/support';

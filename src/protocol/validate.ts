@@ -10,17 +10,8 @@ import {
   REJECT_REASONS,
   SENDER_OF,
 } from './messages';
-import type {
-  AgentInfo,
-  CallPolicy,
-  ClientInfo,
-  IceCandidate,
-  IceServer,
-  Message,
-  MessageBody,
-  MessageType,
-} from './messages';
-import { contains, copy, indexWhere, joined, mapAll } from '../util/list';
+import type { Message, MessageType } from './messages';
+import { contains, joined } from '../util/list';
 
 /** Why a message was dropped. */
 export type InvalidCode =
@@ -88,225 +79,161 @@ function own(obj: Obj, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
 
-function fail(field: string, rule: string): never {
-  throw new Invalid('invalid-field', `${field} ${rule}`);
+function fail(path: string, rule: string): never {
+  throw new Invalid('invalid-field', `${path} ${rule}`);
 }
 
-function str(obj: Obj, key: string, path: string, max?: number): string {
-  const value = own(obj, key);
-  if (typeof value !== 'string') fail(path, 'must be a string');
-  if (max !== undefined && value.length > max) fail(path, `must be at most ${max} characters`);
-  return value;
-}
+/**
+ * A field's rule: given the field's value (undefined when absent) and its
+ * path for the error message, returns the value to keep or throws Invalid.
+ * The schema below is built from these, one line per field of the protocol.
+ */
+type Rule = (value: unknown, path: string) => unknown;
 
-function optStr(obj: Obj, key: string, path: string, max?: number): string | undefined {
-  return own(obj, key) === undefined ? undefined : str(obj, key, path, max);
-}
+const string =
+  (max?: number): Rule =>
+  (value, path) => {
+    if (typeof value !== 'string') fail(path, 'must be a string');
+    if (max !== undefined && value.length > max) fail(path, `must be at most ${max} characters`);
+    return value;
+  };
 
-function optBool(obj: Obj, key: string, path: string): boolean | undefined {
-  const value = own(obj, key);
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') fail(path, 'must be a boolean');
-  return value;
-}
+const boolean: Rule = (value, path) =>
+  typeof value === 'boolean'
+    ? value
+    : fail(path, value === undefined ? 'is required' : 'must be a boolean');
 
-function bool(obj: Obj, key: string, path: string): boolean {
-  const value = optBool(obj, key, path);
-  if (value === undefined) fail(path, 'is required');
-  return value;
-}
+const oneOf =
+  (values: readonly string[]): Rule =>
+  (value, path) =>
+    typeof value === 'string' && contains(values, value)
+      ? value
+      : fail(path, `must be one of ${joined(values, ', ')}`);
 
-function oneOf<T extends string>(obj: Obj, key: string, path: string, values: readonly T[]): T {
-  const value = own(obj, key);
-  if (typeof value !== 'string' || !contains(values, value)) {
-    fail(path, `must be one of ${joined(values, ', ')}`);
-  }
-  return value as T;
-}
+/** Absent stays absent; a present value must pass `rule`. */
+const optional =
+  (rule: Rule): Rule =>
+  (value, path) =>
+    value === undefined ? undefined : rule(value, path);
 
-function optOneOf<T extends string>(
-  obj: Obj,
-  key: string,
-  path: string,
-  values: readonly T[],
-): T | undefined {
-  return own(obj, key) === undefined ? undefined : oneOf(obj, key, path, values);
-}
+/** Present, and null or passing `rule`. */
+const nullable =
+  (rule: Rule): Rule =>
+  (value, path) =>
+    value === null ? null : rule(value, path);
 
-function object(obj: Obj, key: string, path: string): Obj {
-  const value = own(obj, key);
-  if (!isObject(value)) fail(path, 'must be an object');
-  return value;
-}
+const integer =
+  (min: number, max: number, suffix = ''): Rule =>
+  (value, path) =>
+    Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+      ? value
+      : fail(path, `must be an integer from ${min} to ${max}${suffix}`);
 
-function optObject(obj: Obj, key: string, path: string): Obj | undefined {
-  return own(obj, key) === undefined ? undefined : object(obj, key, path);
-}
-
-/** Copies only the keys whose value is defined, so optional fields stay absent. */
-function compact<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] === undefined) delete value[key];
-  }
-  return value;
-}
-
-function httpsUrl(value: string, path: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(path, 'must be an https URL');
-  }
-  if (url.protocol !== 'https:') fail(path, 'must be an https URL');
-  return value;
-}
-
-function agentInfo(obj: Obj): AgentInfo | undefined {
-  const agent = optObject(obj, 'agent', 'agent');
-  if (!agent) return undefined;
-  const avatarUrl = optStr(agent, 'avatarUrl', 'agent.avatarUrl');
-  return compact({
-    name: optStr(agent, 'name', 'agent.name', MAX_AGENT_NAME_LENGTH),
-    avatarUrl: avatarUrl === undefined ? undefined : httpsUrl(avatarUrl, 'agent.avatarUrl'),
-  });
-}
-
-function ttl(obj: Obj): number | undefined {
-  const value = own(obj, 'ttlMs');
-  if (value === undefined) return undefined;
-  if (
-    !Number.isInteger(value) ||
-    (value as number) < MIN_TTL_MS ||
-    (value as number) > MAX_TTL_MS
-  ) {
-    fail('ttlMs', `must be an integer from ${MIN_TTL_MS} to ${MAX_TTL_MS}`);
-  }
-  return value as number;
-}
-
-function iceServers(obj: Obj): IceServer[] | undefined {
-  const value = own(obj, 'iceServers');
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value)) fail('iceServers', 'must be an array');
-  // Every index, holes included: map/every skip the holes of a sparse array
-  // (which a structured clone keeps), so a hole would pass unchecked.
-  return mapAll(value as unknown[], (entry: unknown, i) => {
-    const path = `iceServers[${i}]`;
-    if (!isObject(entry)) fail(path, 'must be an object');
-    const urls = own(entry, 'urls');
-    const valid =
-      (typeof urls === 'string' && urls.length > 0) ||
-      (Array.isArray(urls) &&
-        urls.length > 0 &&
-        indexWhere(copy(urls as unknown[]), (u) => typeof u !== 'string' || u.length === 0) < 0);
-    if (!valid) fail(`${path}.urls`, 'must be a URL string or a non-empty array of them');
-    return compact({
-      urls: Array.isArray(urls) ? copy(urls as string[]) : urls,
-      username: optStr(entry, 'username', `${path}.username`),
-      credential: optStr(entry, 'credential', `${path}.credential`),
-    });
-  });
-}
-
-function policy(obj: Obj): CallPolicy | undefined {
-  const p = optObject(obj, 'policy', 'policy');
-  if (!p) return undefined;
-  return compact({
-    forceRelay: optBool(p, 'forceRelay', 'policy.forceRelay'),
-    consumerVideoOff: optBool(p, 'consumerVideoOff', 'policy.consumerVideoOff'),
-    agentVideoOff: optBool(p, 'agentVideoOff', 'policy.agentVideoOff'),
-  });
-}
-
-function clientInfo(obj: Obj): ClientInfo {
-  const c = object(obj, 'client', 'client');
-  return compact({
-    sdk: str(c, 'sdk', 'client.sdk'),
-    browser: optStr(c, 'browser', 'client.browser'),
-    browserVersion: optStr(c, 'browserVersion', 'client.browserVersion'),
-    os: optStr(c, 'os', 'client.os'),
-    mobile: optBool(c, 'mobile', 'client.mobile'),
-  });
-}
-
-function nullableStr(obj: Obj, key: string, path: string): string | null | undefined {
-  const value = own(obj, key);
-  if (value === undefined || value === null) return value;
-  if (typeof value !== 'string') fail(path, 'must be a string or null');
-  return value;
-}
-
-function candidate(obj: Obj): IceCandidate | null {
-  if (!Object.prototype.hasOwnProperty.call(obj, 'candidate')) fail('candidate', 'is required');
-  const c = own(obj, 'candidate');
-  if (c === null) return null;
-  if (!isObject(c)) fail('candidate', 'must be an object or null');
-  const index = own(c, 'sdpMLineIndex');
-  if (
-    index !== undefined &&
-    index !== null &&
-    !(Number.isInteger(index) && (index as number) >= 0 && (index as number) <= 65_535)
-  ) {
-    fail('candidate.sdpMLineIndex', 'must be an integer from 0 to 65535, or null');
-  }
-  return compact({
-    candidate: str(c, 'candidate', 'candidate.candidate'),
-    sdpMid: nullableStr(c, 'sdpMid', 'candidate.sdpMid'),
-    sdpMLineIndex: index as number | null | undefined,
-    usernameFragment: nullableStr(c, 'usernameFragment', 'candidate.usernameFragment'),
-  });
-}
-
-function body(type: MessageType, obj: Obj): MessageBody {
-  const media = ['voice', 'video'] as const;
-  switch (type) {
-    case 'invite':
-      return compact({
-        type,
-        media: oneOf(obj, 'media', 'media', media),
-        agent: agentInfo(obj),
-        ttlMs: ttl(obj),
-        iceServers: iceServers(obj),
-        policy: policy(obj),
-      });
-    case 'cancel':
-      return compact({ type, reason: optStr(obj, 'reason', 'reason') });
-    case 'accept':
-      return { type, media: oneOf(obj, 'media', 'media', media), client: clientInfo(obj) };
-    case 'reject':
-      return compact({
-        type,
-        reason: oneOf(obj, 'reason', 'reason', REJECT_REASONS),
-        detail: optStr(obj, 'detail', 'detail', MAX_DETAIL_LENGTH),
-      });
-    case 'sdp': {
-      const d = object(obj, 'description', 'description');
-      return {
-        type,
-        description: {
-          type: oneOf(d, 'type', 'description.type', ['offer', 'answer'] as const),
-          sdp: str(d, 'sdp', 'description.sdp'),
-        },
-      };
+/** An object of the given fields: a fresh one, unknown fields dropped, absent ones left out. */
+const object =
+  (fields: Record<string, Rule>, what = 'an object'): Rule =>
+  (value, path) => {
+    if (!isObject(value)) fail(path, `must be ${what}`);
+    const out: Obj = {};
+    for (const key in fields) {
+      const kept = (fields[key] as Rule)(own(value, key), path ? `${path}.${key}` : key);
+      if (kept !== undefined) out[key] = kept;
     }
-    case 'ice':
-      return { type, candidate: candidate(obj) };
-    case 'media-state':
-      return compact({
-        type,
-        audioMuted: bool(obj, 'audioMuted', 'audioMuted'),
-        videoEnabled: bool(obj, 'videoEnabled', 'videoEnabled'),
-        camera: optOneOf(obj, 'camera', 'camera', ['user', 'environment'] as const),
-      });
-    case 'hangup':
-      return compact({
-        type,
-        reason: oneOf(obj, 'reason', 'reason', HANGUP_REASONS),
-        detail: optStr(obj, 'detail', 'detail', MAX_DETAIL_LENGTH),
-      });
+    return out;
+  };
+
+const httpsUrl: Rule = (value, path) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(string()(value, path) as string);
+  } catch (error) {
+    if (error instanceof Invalid) throw error;
   }
+  return url?.protocol === 'https:' ? value : fail(path, 'must be an https URL');
+};
+
+/** Every index, holes included: a structured clone keeps the holes of a sparse array. */
+function each(value: unknown, path: string, rule: Rule): unknown[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: unknown[] = [];
+  for (let i = 0; i < value.length; i++) out[i] = rule(value[i], `${path}[${i}]`);
+  return out;
 }
+
+const nonEmpty: Rule = (value, path) =>
+  typeof value === 'string' && value.length > 0 ? value : fail(path, 'must be a non-empty string');
+
+const urls: Rule = (value, path) => {
+  const list = typeof value === 'string' ? null : each(value, path, nonEmpty);
+  if (typeof value === 'string' ? value.length > 0 : list && list.length > 0) return list ?? value;
+  return fail(path, 'must be a URL string or a non-empty array of them');
+};
+
+const iceServers: Rule = (value, path) =>
+  each(
+    value,
+    path,
+    object({ urls, username: optional(string()), credential: optional(string()) }),
+  ) ?? fail(path, 'must be an array');
+
+const candidate = object(
+  {
+    candidate: string(),
+    sdpMid: optional(nullable(string())),
+    sdpMLineIndex: optional(nullable(integer(0, 65_535, ', or null'))),
+    usernameFragment: optional(nullable(string())),
+  },
+  'an object or null',
+);
+
+const optionalBoolean = optional(boolean);
+const media = oneOf(['voice', 'video']);
+const detail = optional(string(MAX_DETAIL_LENGTH));
+
+/** The fields of each message type, as the protocol defines them. */
+const BODIES: Record<MessageType, Record<string, Rule>> = {
+  invite: {
+    media,
+    agent: optional(
+      object({ name: optional(string(MAX_AGENT_NAME_LENGTH)), avatarUrl: optional(httpsUrl) }),
+    ),
+    ttlMs: optional(integer(MIN_TTL_MS, MAX_TTL_MS)),
+    iceServers: optional(iceServers),
+    policy: optional(
+      object({
+        forceRelay: optionalBoolean,
+        consumerVideoOff: optionalBoolean,
+        agentVideoOff: optionalBoolean,
+      }),
+    ),
+  },
+  cancel: { reason: optional(string()) },
+  accept: {
+    media,
+    client: object({
+      sdk: string(),
+      browser: optional(string()),
+      browserVersion: optional(string()),
+      os: optional(string()),
+      mobile: optionalBoolean,
+    }),
+  },
+  reject: { reason: oneOf(REJECT_REASONS), detail },
+  sdp: { description: object({ type: oneOf(['offer', 'answer']), sdp: string() }) },
+  // Required, and null for the end of candidates.
+  ice: {
+    candidate: (value, path) =>
+      value === undefined ? fail(path, 'is required') : nullable(candidate)(value, path),
+  },
+  'media-state': {
+    audioMuted: boolean,
+    videoEnabled: boolean,
+    camera: optional(oneOf(['user', 'environment'])),
+  },
+  hangup: { reason: oneOf(HANGUP_REASONS), detail },
+};
+
+const ID_RULE = 'must be 1-64 characters of [A-Za-z0-9_-]';
 
 function validate(input: unknown): Message {
   let value = input;
@@ -346,19 +273,20 @@ function validate(input: unknown): Message {
     throw new Invalid('unknown-type', `unknown message type "${type.slice(0, 32)}"`);
   }
   const messageType = type as MessageType;
-  if (!isValidId(own(value, 'id'))) fail('id', 'must be 1-64 characters of [A-Za-z0-9_-]');
-  if (!isValidId(own(value, 'callId'))) fail('callId', 'must be 1-64 characters of [A-Za-z0-9_-]');
-  const from = oneOf(value, 'from', 'from', ['agent', 'consumer'] as const);
+  if (!isValidId(own(value, 'id'))) fail('id', ID_RULE);
+  if (!isValidId(own(value, 'callId'))) fail('callId', ID_RULE);
+  const from = oneOf(['agent', 'consumer'])(own(value, 'from'), 'from') as Message['from'];
   const sender = SENDER_OF.get(messageType);
   if (sender !== 'either' && sender !== from) fail('from', `must be "${sender}" for ${type}`);
 
   return {
-    ...body(messageType, value),
+    ...(object(BODIES[messageType])(value, '') as object),
+    type: messageType,
     v: PROTOCOL_VERSION,
     id: value.id as string,
     callId: value.callId as string,
-    from: from,
-  };
+    from,
+  } as Message;
 }
 
 /**
