@@ -6,7 +6,7 @@
 //
 //   node bench/size.mjs            prints the table
 //   node bench/size.mjs --json F   also writes the results to F (bench/run.mjs does)
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, constants } from 'node:zlib';
@@ -21,11 +21,10 @@ export const SDK_ENTRIES = [
   { name: 'messaging-calls/agent (ESM)', file: 'dist/agent.mjs', bundle: true },
   { name: 'messaging-calls UMD (min)', file: 'dist/messaging-calls.umd.min.js', bundle: false },
   {
-    // The small loader that fetches the full UMD on the first invitation (no budget here).
+    // The small loader that fetches the full UMD on the first invitation.
     name: 'messaging-calls-loader UMD (min)',
     file: 'dist/messaging-calls-loader.umd.min.js',
     bundle: false,
-    optional: true,
   },
   { name: 'messaging-calls/transports (ESM)', file: 'dist/transports.mjs', bundle: true },
   { name: 'messaging-calls/quality (ESM)', file: 'dist/quality.mjs', bundle: true },
@@ -107,8 +106,7 @@ async function measurePackage({ code }) {
 export async function measureSdk() {
   const out = {};
   for (const entry of SDK_ENTRIES) {
-    if (!entry.code && !entry.optional)
-      out[entry.file] = { name: entry.name, ...(await measureFile(entry)) };
+    if (!entry.code) out[entry.file] = { name: entry.name, ...(await measureFile(entry)) };
   }
   return out;
 }
@@ -116,7 +114,6 @@ export async function measureSdk() {
 export async function measureAll() {
   const rows = [];
   for (const entry of SDK_ENTRIES) {
-    if (entry.optional && !existsSync(join(root, entry.file))) continue;
     rows.push({ name: entry.name, what: entry.file, ...(await measureFile(entry)) });
   }
   for (const other of OTHERS) {
