@@ -114,7 +114,12 @@ export async function measureSdk() {
 export async function measureAll() {
   const rows = [];
   for (const entry of SDK_ENTRIES) {
-    rows.push({ name: entry.name, what: entry.file, ...(await measureFile(entry)) });
+    rows.push({
+      name: entry.name,
+      what: entry.file,
+      composed: Boolean(entry.code),
+      ...(await measureFile(entry)),
+    });
   }
   for (const other of OTHERS) {
     const version = JSON.parse(
