@@ -22,8 +22,9 @@ interface HandoverTransport {
 }
 
 /** What the loaded bundle defines (the UMD global `MessagingCalls`). */
-interface SdkGlobal {
+export interface SdkGlobal {
   CallClient: new (options: Record<string, unknown>) => unknown;
+  [name: string]: unknown;
 }
 
 export interface LoaderOptions {
@@ -36,8 +37,12 @@ export interface LoaderOptions {
     publish(payload: string): void | Promise<void>;
     subscribe(handler: (payload: unknown) => void): () => void;
   };
-  /** CallClient options other than the transport. */
-  client?: Record<string, unknown>;
+  /**
+   * CallClient options other than the transport; or a function of the
+   * loaded SDK that returns them, for options made from it:
+   * `client: (sdk) => ({ extensions: [sdk.qualityMonitor()] })`.
+   */
+  client?: Record<string, unknown> | ((sdk: SdkGlobal) => Record<string, unknown>);
   /**
    * Receives the CallClient once the SDK is loaded, before the invitation is
    * delivered to it: attach listeners here.
@@ -166,7 +171,8 @@ export function watch(options: LoaderOptions): LoaderHandle {
     const sdk = win.MessagingCalls;
     if (!sdk || stopped) return fail(new Error('the SDK bundle did not define MessagingCalls'));
     try {
-      const client = new sdk.CallClient({ ...options.client, transport: handover });
+      const extra = typeof options.client === 'function' ? options.client(sdk) : options.client;
+      const client = new sdk.CallClient({ ...extra, transport: handover });
       loaded = true;
       options.onReady(client);
       // Now that the application listens: what was buffered, the invitation

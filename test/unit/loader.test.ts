@@ -20,17 +20,23 @@ function fakePage() {
 
 /** A stand-in for the SDK's CallClient: records what its transport delivers. */
 function fakeSdk() {
-  const clients: { received: unknown[]; transport: { send(m: unknown): void } }[] = [];
+  const clients: {
+    received: unknown[];
+    options: Record<string, unknown>;
+    transport: { send(m: unknown): void };
+  }[] = [];
   class CallClient {
     received: unknown[] = [];
+    options: Record<string, unknown>;
     transport: { send(m: unknown): void; listen(l: { message(d: unknown): void }): () => void };
     constructor(options: Record<string, unknown>) {
+      this.options = options;
       this.transport = options.transport as CallClient['transport'];
       this.transport.listen({ message: (d) => this.received.push(d) });
       clients.push(this);
     }
   }
-  return { sdk: { CallClient }, clients };
+  return { sdk: { CallClient, qualityMonitor: () => 'monitor' }, clients };
 }
 
 function conversation() {
@@ -146,4 +152,27 @@ test('needs a url or a conversation, and refuses ws:// to another host', () => {
   const base = { src: '/sdk.js', window: fakePage(), onReady: () => undefined };
   expect(() => watch(base)).toThrow(TypeError);
   expect(() => watch({ ...base, url: 'ws://example.com/s' })).toThrow(/refuses ws/);
+});
+
+test('client options may be made from the loaded SDK (an extension of the bundle)', () => {
+  const page = fakePage();
+  const c = conversation();
+  const { sdk, clients } = fakeSdk();
+  watch({
+    src: '/sdk.js',
+    messaging: c.messaging,
+    window: page,
+    client: (loaded) => ({
+      extensions: [(loaded.qualityMonitor as () => unknown)()],
+      requireTopFrame: false,
+    }),
+    onReady: () => undefined,
+  });
+  c.incoming(invite());
+  page.MessagingCalls = sdk;
+  page.scripts[0]?.onload?.();
+  const options = clients[0]!.options;
+  expect(options.extensions).toEqual(['monitor']);
+  expect(options.requireTopFrame).toBe(false);
+  expect(options.transport).toBeDefined();
 });
