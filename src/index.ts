@@ -21,7 +21,7 @@ export type {
 export type { Clock } from './call/timers';
 export type { CallExtension, CallExtensionContext, VideoEncoding } from './call/extension';
 export type { Logger, LogLevel } from './call/log';
-export type { Platform, MediaDevicesLike } from './env/platform';
+export type { Platform, MediaDevicesLike, DocumentLike } from './env/platform';
 export { DEFAULT_BROWSER_POLICY } from './env/support';
 export type {
   BrowserPolicy,

@@ -131,8 +131,8 @@ interface Call {
   early: (IceCandidate | null)[];
   /** The camera state last asked for; queued toggles apply the latest. */
   wantVideo: boolean;
-  /** Stops following devicechange. */
-  unwatchDevices: (() => void) | null;
+  /** Stop following devicechange and the page's visibility. */
+  unwatch: (() => void)[];
   /** Video is not sent for lack of bandwidth (automatic audio-only). */
   videoPaused: boolean;
   /** The engine refused an encoding change (logged once). */
@@ -543,7 +543,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       peer: null,
       early: [],
       wantVideo: false,
-      unwatchDevices: null,
+      unwatch: [],
       videoPaused: false,
       encodingRefused: false,
       autoplayWarned: false,
@@ -706,6 +706,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     this.syncLocal(call);
     call.wantVideo = call.info.local.videoEnabled;
     this.watchDevices(call);
+    this.watchPage(call);
     const stream = media.localStream;
     if (stream) this.safeEmit('localstream', stream);
     this.safeEmit('localmediastate', { ...call.info.local });
@@ -930,7 +931,26 @@ export class CallClient extends SafeEmitter<CallEvents> {
     refresh();
     if (typeof devices?.addEventListener !== 'function') return;
     devices.addEventListener('devicechange', refresh);
-    call.unwatchDevices = () => devices.removeEventListener?.('devicechange', refresh);
+    call.unwatch.push(() => devices.removeEventListener?.('devicechange', refresh));
+  }
+
+  /**
+   * Plays the attached elements again when the page is shown again: iOS
+   * pauses them when the page goes to the background or a phone call
+   * interrupts, and they stay paused (a black, silent call) unless replayed.
+   */
+  private watchPage(call: Call): void {
+    const doc = this.platform.document;
+    if (typeof doc?.addEventListener !== 'function') return;
+    const resume = () => {
+      const stream = this.remoteStream;
+      if (doc.visibilityState === 'hidden' || !stream || !this.isLive(call)) return;
+      for (const element of copy(this.remoteElements)) {
+        if (element.paused) void this.play(element, stream);
+      }
+    };
+    doc.addEventListener('visibilitychange', resume);
+    call.unwatch.push(() => doc.removeEventListener?.('visibilitychange', resume));
   }
 
   /** Changes the video sender's encoding; an engine that refuses is logged once per call. */
@@ -1006,8 +1026,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     if (!this.isLive(call)) return;
     if (notify) this.send(call, notify);
     call.timers.clearAll();
-    call.unwatchDevices?.();
-    call.unwatchDevices = null;
+    for (const unwatch of drain(call.unwatch)) unwatch();
     call.peer?.close();
     call.media?.stop();
     this.remoteStream = null;

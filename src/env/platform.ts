@@ -14,6 +14,13 @@ export interface MediaDevicesLike {
   removeEventListener?(type: 'devicechange', listener: () => void): void;
 }
 
+/** The part of `document` the SDK uses: its visibility. */
+export interface DocumentLike {
+  visibilityState?: string;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener?(type: 'visibilitychange', listener: () => void): void;
+}
+
 export type RTCPeerConnectionConstructor = new (
   configuration?: RTCConfiguration,
 ) => RTCPeerConnection;
@@ -30,6 +37,8 @@ export interface Platform {
    * browser-only checks do not apply.
    */
   environment?: Partial<Environment>;
+  /** The page, to replay the agent's media when it is shown again; none in Node. */
+  document?: DocumentLike;
 }
 
 /** A platform whose parts may be missing (an old browser, an insecure page). */
@@ -41,11 +50,13 @@ export function resolvePlatform(injected: Partial<Platform> = {}): PartialPlatfo
     RTCPeerConnection?: RTCPeerConnectionConstructor;
     MediaStream?: MediaStreamConstructor;
     navigator?: { mediaDevices?: MediaDevicesLike };
+    document?: DocumentLike;
   };
   return {
     RTCPeerConnection: injected.RTCPeerConnection ?? g.RTCPeerConnection,
     mediaDevices: injected.mediaDevices ?? g.navigator?.mediaDevices,
     MediaStream: injected.MediaStream ?? g.MediaStream,
     environment: injected.environment,
+    document: injected.document ?? g.document,
   };
 }

@@ -2,6 +2,8 @@
 export interface MediaElementLike {
   srcObject: MediaProvider | MediaStream | null;
   play(): Promise<void>;
+  /** True while not playing; read to replay the element when the page is shown again. */
+  readonly paused?: boolean;
   setSinkId?(sinkId: string): Promise<void>;
 }
 

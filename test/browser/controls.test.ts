@@ -597,6 +597,23 @@ describeEngines((engine) => {
       },
     );
 
+    callTest(
+      'a page sent to the background and back plays the paused agent again (as iOS needs)',
+      async () => {
+        const { page, side } = await attachedAndPlaying();
+        const result = await page.call<{ ok: boolean; pausedWhileHidden: boolean }>(
+          'backgroundAndReturn',
+        );
+        // Nothing is replayed while the page is hidden; shown again, it plays.
+        expect(result).toEqual({ ok: true, pausedWhileHidden: true });
+        await page.waitFor(async () => {
+          const a = await page.call<Attached | null>('attached');
+          return a && !a.paused && a.showsRemoteStream ? a : null;
+        }, 'the attached element playing again');
+        await hangUpAndCheck(page, side);
+      },
+    );
+
     speakerTest('setSpeaker picks a listed speaker for the attached element', async () => {
       const { page, side } = await attachedAndPlaying();
       // Chromium has HTMLMediaElement.setSinkId, and its fake devices include

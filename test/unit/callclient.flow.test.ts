@@ -621,3 +621,61 @@ describe('listeners', () => {
     expectReleased(s);
   });
 });
+
+describe('the page shown again (iOS pauses media in the background)', () => {
+  /** A document whose visibility the test sets, counting its listeners. */
+  function fakeDocument() {
+    const listeners = new Set<() => void>();
+    return {
+      visibilityState: 'visible',
+      listeners,
+      addEventListener: (_type: 'visibilitychange', l: () => void) => listeners.add(l),
+      removeEventListener: (_type: 'visibilitychange', l: () => void) => listeners.delete(l),
+      show(state: 'visible' | 'hidden') {
+        this.visibilityState = state;
+        for (const l of [...listeners]) l();
+      },
+    };
+  }
+  /** An element that pauses as a backgrounded iOS page does. */
+  function fakeElement() {
+    return {
+      srcObject: null as unknown,
+      paused: true,
+      plays: 0,
+      play() {
+        this.plays++;
+        this.paused = false;
+        return Promise.resolve();
+      },
+    };
+  }
+
+  test('replays a paused attached element when the page is visible again, and stops listening at the end', async () => {
+    const doc = fakeDocument();
+    const s = setup({}, { document: doc });
+    const element = fakeElement();
+    s.client.attachRemoteMedia(element as never);
+    await connectCall(s, 'video');
+    s.pc().emitTrack('audio');
+    await settle();
+    expect(element.plays).toBe(1);
+    expect(doc.listeners.size).toBe(1);
+
+    element.paused = true; // the system paused it in the background
+    doc.show('hidden');
+    await settle();
+    expect(element.plays).toBe(1); // nothing is played in a hidden page
+    doc.show('visible');
+    await settle();
+    expect(element.plays).toBe(2);
+    expect(element.paused).toBe(false);
+
+    doc.show('visible'); // still playing: not touched
+    await settle();
+    expect(element.plays).toBe(2);
+
+    s.client.hangup();
+    expect(doc.listeners.size).toBe(0);
+  });
+});

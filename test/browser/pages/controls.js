@@ -207,6 +207,31 @@
       detach = null;
       return { ok: true };
     },
+    /**
+     * Plays what iOS does to a page sent to the background: the attached
+     * element is paused and the page hidden, then shown again. Returns
+     * whether the element was still paused while hidden.
+     */
+    backgroundAndReturn: function () {
+      var state = 'visible';
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: function () {
+          return state;
+        },
+      });
+      attached.pause();
+      state = 'hidden';
+      document.dispatchEvent(new window.Event('visibilitychange'));
+      return new Promise(function (resolve) {
+        setTimeout(function () {
+          var pausedWhileHidden = attached.paused;
+          state = 'visible';
+          document.dispatchEvent(new window.Event('visibilitychange'));
+          resolve({ ok: true, pausedWhileHidden: pausedWhileHidden });
+        }, 200);
+      });
+    },
     attached: function () {
       if (!attached) return null;
       var stream = attached.srcObject;
