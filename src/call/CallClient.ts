@@ -173,6 +173,8 @@ export class CallClient extends SafeEmitter<CallEvents> {
   private readonly videoMaxKbps: number;
   /** What the extensions run at destroy(). */
   private readonly teardowns: (() => void)[] = [];
+  /** The extensions' state listeners: not on the public emitter, which the page may clear. */
+  private readonly stateHooks: ((state: CallState, previous: CallState) => void)[] = [];
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly stopListening: () => void;
@@ -206,6 +208,9 @@ export class CallClient extends SafeEmitter<CallEvents> {
       log: this.log,
       videoMaxKbps: this.videoMaxKbps,
       emit: (event, ...args) => this.safeEmit(event, ...args),
+      onStateChange: (hook) => {
+        this.stateHooks.push(hook);
+      },
       setVideoEncoding: (encoding) => this.encode(encoding),
       setVideoPaused: (paused) => this.pauseVideo(paused),
     };
@@ -1060,6 +1065,13 @@ export class CallClient extends SafeEmitter<CallEvents> {
     }
     this.currentState = next;
     this.log('debug', `state ${previous} -> ${next}`, { callId: this.call?.info.callId });
+    for (const hook of copy(this.stateHooks)) {
+      try {
+        hook(next, previous);
+      } catch (error) {
+        this.onListenerError('statechange', error);
+      }
+    }
     this.safeEmit('statechange', { state: next, previous });
   }
 

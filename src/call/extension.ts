@@ -1,5 +1,6 @@
 import type { CallClient } from './CallClient';
 import type { CallEvents } from './events';
+import type { CallState } from './states';
 import type { Clock } from './timers';
 import type { Logger } from './log';
 
@@ -22,6 +23,12 @@ export interface CallExtensionContext {
   readonly log: Logger;
   /** The video cap of the client's calls, kbit/s (option `videoMaxKbps`). */
   readonly videoMaxKbps: number;
+  /**
+   * Follows the client's state, before its `statechange` listeners hear of
+   * it. Unlike a listener on the client, the page's `removeAllListeners()`
+   * cannot remove it.
+   */
+  onStateChange(hook: (state: CallState, previous: CallState) => void): void;
   /** Emits one of the client's events; a throwing listener cannot break the call. */
   emit<E extends Extract<keyof CallEvents, string>>(event: E, ...args: CallEvents[E]): void;
   /** Changes the encoding of the current call's video sender; a no-op without one. */

@@ -70,7 +70,7 @@ export function qualityMonitor(options: QualityMonitorOptions = {}): CallExtensi
       }, every);
     };
 
-    const onState = ({ state, previous }: { state: string; previous: string }) => {
+    ctx.onStateChange((state, previous) => {
       if (state === 'connected' && previous === 'connecting' && every > 0) {
         stop();
         const video = client.callInfo?.media === 'video';
@@ -79,11 +79,7 @@ export function qualityMonitor(options: QualityMonitorOptions = {}): CallExtensi
       } else if (state !== 'connected' && state !== 'reconnecting') {
         stop();
       }
-    };
-    client.on('statechange', onState);
-    return () => {
-      stop();
-      client.off('statechange', onState);
-    };
+    });
+    return stop;
   };
 }

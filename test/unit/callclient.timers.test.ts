@@ -315,6 +315,37 @@ describe('an injected clock', () => {
 });
 
 describe('quality sampling', () => {
+  test("goes on after the page clears the client's listeners", async () => {
+    const s = setup({ extensions: [qualityMonitor({ intervalMs: 1_000 })] });
+    s.client.removeAllListeners();
+    const samples: unknown[] = [];
+    s.client.on('quality', (q) => samples.push(q));
+    await connectCall(s, 'video');
+    await advance(1_000);
+    await advance(1_000);
+    expect(samples).toHaveLength(2);
+    s.client.hangup();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  test('an extension whose state hook throws is reported, and the call goes on', async () => {
+    const s = setup({
+      extensions: [
+        (ctx) =>
+          ctx.onStateChange((state) => {
+            if (state === 'connected') throw new Error('extension bug');
+          }),
+      ],
+    });
+    const warnings: string[] = [];
+    s.client.on('warning', (w) => warnings.push(w.code));
+    await connectCall(s, 'video');
+    await advance(0);
+    expect(s.client.state).toBe('connected');
+    expect(warnings).toContain('listener-error');
+    s.client.hangup();
+  });
+
   test('emits a quality sample every interval while connected, and stops at the end', async () => {
     const s = setup({ extensions: [qualityMonitor({ intervalMs: 1_000 })] });
     const samples: unknown[] = [];
