@@ -197,11 +197,6 @@ export class CallClient extends SafeEmitter<CallEvents> {
     this.videoMaxKbps = options.videoMaxKbps ?? 2_500;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? noopLogger;
-    this.stopListening = options.transport.listen({
-      message: (data) => this.receive(data),
-      close: (reason) => this.onTransportClosed(reason),
-      warning: (message) => this.warn('transport', message),
-    });
     const context: CallExtensionContext = {
       client: this,
       clock: this.clock,
@@ -214,10 +209,25 @@ export class CallClient extends SafeEmitter<CallEvents> {
       setVideoEncoding: (encoding) => this.encode(encoding),
       setVideoPaused: (paused) => this.pauseVideo(paused),
     };
-    for (const extension of options.extensions ?? []) {
-      const teardown = extension(context);
-      if (teardown) this.teardowns.push(teardown);
+    // Extensions first: one that throws leaves nothing behind (no transport
+    // listener, the others' teardowns run) and the error reaches the caller.
+    try {
+      for (const extension of options.extensions ?? []) {
+        if (typeof extension !== 'function') {
+          throw new CallError('invalid-argument', 'options.extensions must hold functions');
+        }
+        const teardown = extension(context);
+        if (typeof teardown === 'function') this.teardowns.push(teardown);
+      }
+    } catch (error) {
+      for (const teardown of drain(this.teardowns)) teardown();
+      throw error;
     }
+    this.stopListening = options.transport.listen({
+      message: (data) => this.receive(data),
+      close: (reason) => this.onTransportClosed(reason),
+      warning: (message) => this.warn('transport', message),
+    });
   }
 
   /** The current state. */

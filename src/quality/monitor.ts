@@ -22,6 +22,11 @@ export interface QualityMonitorOptions {
  * client.on('quality', (q) => meter.set(q.level));
  */
 export function qualityMonitor(options: QualityMonitorOptions = {}): CallExtension {
+  if (options && 'client' in options) {
+    // `extensions: [qualityMonitor]` from plain JavaScript: the factory was
+    // given a context. Say so rather than run with the context as options.
+    throw new TypeError('qualityMonitor is a factory: use extensions: [qualityMonitor()]');
+  }
   return (ctx) => {
     const { client, clock, log } = ctx;
     const every = options.intervalMs ?? 1_000;

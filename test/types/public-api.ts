@@ -124,6 +124,9 @@ export function misuses(transport: Transport): void {
   // @ts-expect-error -- safeEmit is protected: the application cannot fake events through it.
   client.safeEmit('ended', { callId: 'x', reason: 'normal', by: 'local', durationMs: 0 });
 
+  // @ts-expect-error -- qualityMonitor is a factory: the extension is qualityMonitor().
+  void new CallClient({ transport, extensions: [qualityMonitor] });
+
   // @ts-expect-error -- an extension gets a context, not the client.
   void new CallClient({ transport, extensions: [(c: CallClient) => c.hangup()] });
 

@@ -3,7 +3,9 @@
  * fires at its time and not a millisecond before, does what the table says,
  * and is cleared when what it waits for happens.
  */
-import { DEFAULT_TIMEOUTS } from '../../src/call/CallClient';
+import { CallClient, DEFAULT_TIMEOUTS } from '../../src/call/CallClient';
+import { CallError } from '../../src/call/errors';
+import type { CallExtension } from '../../src/call/extension';
 import type { CallTimeouts } from '../../src/call/CallClient';
 import type { Clock } from '../../src/call/timers';
 import { qualityMonitor } from '../../src/quality/monitor';
@@ -326,6 +328,35 @@ describe('quality sampling', () => {
     expect(samples).toHaveLength(2);
     s.client.hangup();
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  test('an extension that throws at construction leaves nothing behind, and the error reaches the caller', () => {
+    const torn: string[] = [];
+    const transport = { send: jest.fn(), close: jest.fn(), listen: jest.fn(() => () => undefined) };
+    expect(
+      () =>
+        new CallClient({
+          transport,
+          extensions: [
+            () => () => torn.push('first'),
+            () => {
+              throw new Error('broken extension');
+            },
+          ],
+        }),
+    ).toThrow('broken extension');
+    expect(torn).toEqual(['first']);
+    expect(transport.listen).not.toHaveBeenCalled();
+  });
+
+  test('qualityMonitor given as the extension itself (no call) is a clear error', () => {
+    const transport = { send: jest.fn(), close: jest.fn(), listen: jest.fn(() => () => undefined) };
+    const asGiven = [qualityMonitor] as unknown as CallExtension[];
+    expect(() => new CallClient({ transport, extensions: asGiven })).toThrow(
+      'use extensions: [qualityMonitor()]',
+    );
+    expect(() => new CallClient({ transport, extensions: [42] as never })).toThrow(CallError);
+    expect(transport.listen).not.toHaveBeenCalled();
   });
 
   test('an extension whose state hook throws is reported, and the call goes on', async () => {
