@@ -11,7 +11,7 @@ import {
   SENDER_OF,
 } from './messages';
 import type { Message, MessageType } from './messages';
-import { contains, joined } from '../util/list';
+import { contains, indexWhere, joined } from '../util/list';
 
 /** Why a message was dropped. */
 export type InvalidCode =
@@ -135,7 +135,10 @@ const object =
   (value, path) => {
     if (!isObject(value)) fail(path, `must be ${what}`);
     const out: Obj = {};
-    for (const key in fields) {
+    // Object.keys, not for…in: a page may have added enumerable keys to Object.prototype.
+    const keys = Object.keys(fields);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
       const kept = (fields[key] as Rule)(own(value, key), path ? `${path}.${key}` : key);
       if (kept !== undefined) out[key] = kept;
     }
@@ -152,22 +155,34 @@ const httpsUrl: Rule = (value, path) => {
   return url?.protocol === 'https:' ? value : fail(path, 'must be an https URL');
 };
 
-/** Every index, holes included: a structured clone keeps the holes of a sparse array. */
+/**
+ * Every index, holes included (a structured clone keeps the holes of a
+ * sparse array), each read as an own property: a hole is undefined, never
+ * what a page put on Array.prototype.
+ */
 function each(value: unknown, path: string, rule: Rule): unknown[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const out: unknown[] = [];
-  for (let i = 0; i < value.length; i++) out[i] = rule(value[i], `${path}[${i}]`);
+  for (let i = 0; i < value.length; i++) {
+    out[i] = rule(own(value as unknown as Obj, String(i)), `${path}[${i}]`);
+  }
   return out;
 }
 
-const nonEmpty: Rule = (value, path) =>
-  typeof value === 'string' && value.length > 0 ? value : fail(path, 'must be a non-empty string');
-
 const urls: Rule = (value, path) => {
-  const list = typeof value === 'string' ? null : each(value, path, nonEmpty);
-  if (typeof value === 'string' ? value.length > 0 : list && list.length > 0) return list ?? value;
-  return fail(path, 'must be a URL string or a non-empty array of them');
+  const list = typeof value === 'string' ? null : each(value, path, (url) => url);
+  const valid =
+    typeof value === 'string'
+      ? value.length > 0
+      : list !== undefined &&
+        list !== null &&
+        list.length > 0 &&
+        indexWhere(list, (url) => typeof url !== 'string' || url.length === 0) < 0;
+  return valid ? (list ?? value) : fail(path, 'must be a URL string or a non-empty array of them');
 };
+
+const nullableString: Rule = (value, path) =>
+  value === null || typeof value === 'string' ? value : fail(path, 'must be a string or null');
 
 const iceServers: Rule = (value, path) =>
   each(
@@ -179,9 +194,9 @@ const iceServers: Rule = (value, path) =>
 const candidate = object(
   {
     candidate: string(),
-    sdpMid: optional(nullable(string())),
+    sdpMid: optional(nullableString),
     sdpMLineIndex: optional(nullable(integer(0, 65_535, ', or null'))),
-    usernameFragment: optional(nullable(string())),
+    usernameFragment: optional(nullableString),
   },
   'an object or null',
 );
@@ -273,18 +288,21 @@ function validate(input: unknown): Message {
     throw new Invalid('unknown-type', `unknown message type "${type.slice(0, 32)}"`);
   }
   const messageType = type as MessageType;
-  if (!isValidId(own(value, 'id'))) fail('id', ID_RULE);
-  if (!isValidId(own(value, 'callId'))) fail('callId', ID_RULE);
+  // Each read once: a getter cannot pass the check with one value and give another.
+  const id = own(value, 'id');
+  const callId = own(value, 'callId');
+  if (!isValidId(id)) fail('id', ID_RULE);
+  if (!isValidId(callId)) fail('callId', ID_RULE);
   const from = oneOf(['agent', 'consumer'])(own(value, 'from'), 'from') as Message['from'];
   const sender = SENDER_OF.get(messageType);
   if (sender !== 'either' && sender !== from) fail('from', `must be "${sender}" for ${type}`);
 
   return {
-    ...(object(BODIES[messageType])(value, '') as object),
     type: messageType,
+    ...(object(BODIES[messageType])(value, '') as object),
     v: PROTOCOL_VERSION,
-    id: value.id as string,
-    callId: value.callId as string,
+    id,
+    callId,
     from,
   } as Message;
 }

@@ -729,3 +729,66 @@ describe('prototype pollution', () => {
     expectParsed(result, minimal.cancel);
   });
 });
+
+describe('a page that polluted the built-in prototypes', () => {
+  afterEach(() => {
+    delete (Object.prototype as Json).polluted;
+    delete (Object.prototype as Json).evil;
+    delete (Array.prototype as unknown as Json)[0];
+  });
+
+  test('an enumerable key on Object.prototype neither breaks parsing nor becomes a field', () => {
+    (Object.prototype as Json).polluted = 'x';
+    (Object.prototype as Json).evil = () => 'injected';
+    const invite = { ...minimal.invite, policy: { forceRelay: true } };
+    const result = parseMessage(invite);
+    expectParsed(result, invite);
+    expect(result.ok && Object.keys(result.message)).not.toContain('evil');
+    expect(
+      result.ok &&
+        Object.keys(result.message.type === 'invite' ? (result.message.policy ?? {}) : {}),
+    ).toEqual(['forceRelay']);
+    expectParsed(parseMessage(minimal.cancel), minimal.cancel);
+  });
+
+  test('a hole in iceServers is not filled from Array.prototype', () => {
+    (Array.prototype as unknown as Json)[0] = {
+      urls: 'turn:attacker.example',
+      username: 'u',
+      credential: 'c',
+    };
+    const iceServers: unknown[] = [];
+    iceServers[1] = { urls: 'stun:s.example.com' };
+    const result = parseMessage({ ...minimal.invite, iceServers });
+    expectInvalid(result, 'invalid-field', 'iceServers[0]');
+  });
+});
+
+test('an id read through a getter is read once: the value checked is the value kept', () => {
+  let reads = 0;
+  const hostile = {
+    ...minimal.cancel,
+    get id(): string {
+      reads++;
+      // Read once by the size check, once by the validator; a third read would differ.
+      return reads <= 2 ? 'good-id' : '<script>';
+    },
+  };
+  const result = parseMessage(hostile);
+  expect(result.ok && result.message.id).toBe('good-id');
+  expect(reads).toBe(2);
+});
+
+test('the error messages name the field and the rule', () => {
+  const candidate = { candidate: 'candidate:1 1 udp 1 1.2.3.4 5 typ host', sdpMid: 5 };
+  expect(parseMessage({ ...minimal.ice, candidate })).toMatchObject({
+    ok: false,
+    reason: 'candidate.sdpMid must be a string or null',
+  });
+  expect(parseMessage({ ...minimal.invite, iceServers: [{ urls: ['stun:a', ''] }] })).toMatchObject(
+    {
+      ok: false,
+      reason: 'iceServers[0].urls must be a URL string or a non-empty array of them',
+    },
+  );
+});
