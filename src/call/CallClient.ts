@@ -39,6 +39,7 @@ import type { Clock } from './timers';
 import { errorName, noopLogger } from './log';
 import type { Logger } from './log';
 import { contains, copy, drain, indexWhere } from '../util/list';
+import { listenTo } from '../util/events';
 
 /** Timer lengths in milliseconds; defaults from the protocol. */
 export interface CallTimeouts {
@@ -177,7 +178,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
   private readonly stateHooks: ((state: CallState, previous: CallState) => void)[] = [];
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly stopListening: () => void;
+  private stopListening: () => void = () => undefined;
   /** Ids of invitations answered `busy`, so a repeated one is answered once. */
   private readonly busyInvites = new SeenIds(256);
   /** callIds of calls that ended: a call id is never reused. */
@@ -194,7 +195,11 @@ export class CallClient extends SafeEmitter<CallEvents> {
       throw new CallError('invalid-argument', 'options.transport is required');
     this.platform = resolvePlatform(options.platform);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.videoMaxKbps = options.videoMaxKbps ?? 2_500;
+    const cap = options.videoMaxKbps ?? 2_500;
+    if (typeof cap !== 'number' || !(cap > 0) || !Number.isFinite(cap)) {
+      throw new CallError('invalid-argument', 'options.videoMaxKbps must be a positive number');
+    }
+    this.videoMaxKbps = cap;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? noopLogger;
     const context: CallExtensionContext = {
@@ -202,7 +207,12 @@ export class CallClient extends SafeEmitter<CallEvents> {
       clock: this.clock,
       log: this.log,
       videoMaxKbps: this.videoMaxKbps,
-      emit: (event, ...args) => this.safeEmit(event, ...args),
+      emit: (event, ...args) => {
+        // Only the events extensions own: never a forged state or ending.
+        if (event === 'quality' || event === 'bandwidth' || event === 'warning') {
+          this.safeEmit(event, ...args);
+        }
+      },
       onStateChange: (hook) => {
         this.stateHooks.push(hook);
       },
@@ -219,15 +229,28 @@ export class CallClient extends SafeEmitter<CallEvents> {
         const teardown = extension(context);
         if (typeof teardown === 'function') this.teardowns.push(teardown);
       }
+      this.stopListening = options.transport.listen({
+        message: (data) => this.receive(data),
+        close: (reason) => this.onTransportClosed(reason),
+        warning: (message) => this.warn('transport', message),
+      });
+      // An extension may have destroyed the client already.
+      if (this.destroyed) this.stopListening();
     } catch (error) {
-      for (const teardown of drain(this.teardowns)) teardown();
+      this.tearDown();
       throw error;
     }
-    this.stopListening = options.transport.listen({
-      message: (data) => this.receive(data),
-      close: (reason) => this.onTransportClosed(reason),
-      warning: (message) => this.warn('transport', message),
-    });
+  }
+
+  /** Runs the extensions' teardowns, each on its own: one that throws is logged. */
+  private tearDown(): void {
+    for (const teardown of drain(this.teardowns)) {
+      try {
+        teardown();
+      } catch (error) {
+        this.log('error', 'an extension teardown threw', { error: errorName(error) });
+      }
+    }
   }
 
   /** The current state. */
@@ -480,7 +503,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     }
     this.destroyed = true;
     this.stopListening();
-    for (const teardown of drain(this.teardowns)) teardown();
+    this.tearDown();
     this.removeAllListeners();
   }
 
@@ -944,9 +967,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
       });
     };
     refresh();
-    if (typeof devices?.addEventListener !== 'function') return;
-    devices.addEventListener('devicechange', refresh);
-    call.unwatch.push(() => devices.removeEventListener?.('devicechange', refresh));
+    call.unwatch.push(listenTo(devices, 'devicechange', refresh));
   }
 
   /**
@@ -956,16 +977,14 @@ export class CallClient extends SafeEmitter<CallEvents> {
    */
   private watchPage(call: Call): void {
     const doc = this.platform.document;
-    if (typeof doc?.addEventListener !== 'function') return;
     const resume = () => {
       const stream = this.remoteStream;
-      if (doc.visibilityState === 'hidden' || !stream || !this.isLive(call)) return;
+      if (doc?.visibilityState === 'hidden' || !stream || !this.isLive(call)) return;
       for (const element of copy(this.remoteElements)) {
         if (element.paused) void this.play(element, stream);
       }
     };
-    doc.addEventListener('visibilitychange', resume);
-    call.unwatch.push(() => doc.removeEventListener?.('visibilitychange', resume));
+    call.unwatch.push(listenTo(doc, 'visibilitychange', resume));
   }
 
   /** Changes the video sender's encoding; an engine that refuses is logged once per call. */
@@ -1041,9 +1060,10 @@ export class CallClient extends SafeEmitter<CallEvents> {
     if (!this.isLive(call)) return;
     if (notify) this.send(call, notify);
     call.timers.clearAll();
-    for (const unwatch of drain(call.unwatch)) unwatch();
-    call.peer?.close();
+    // The camera and microphone first: nothing after this may leave them on.
     call.media?.stop();
+    call.peer?.close();
+    for (const unwatch of drain(call.unwatch)) unwatch();
     this.remoteStream = null;
     for (const element of copy(this.remoteElements)) element.srcObject = null;
     call.peer = null;
@@ -1075,14 +1095,17 @@ export class CallClient extends SafeEmitter<CallEvents> {
     }
     this.currentState = next;
     this.log('debug', `state ${previous} -> ${next}`, { callId: this.call?.info.callId });
+    // A hook may move the state on (end the call): the later hooks and the
+    // listeners then hear only of the state that holds.
     for (const hook of copy(this.stateHooks)) {
+      if (this.currentState !== next) return;
       try {
         hook(next, previous);
       } catch (error) {
         this.onListenerError('statechange', error);
       }
     }
-    this.safeEmit('statechange', { state: next, previous });
+    if (this.currentState === next) this.safeEmit('statechange', { state: next, previous });
   }
 
   /** The current call if the state is one of `states`; throws otherwise. */

@@ -12,6 +12,9 @@ export interface VideoEncoding {
   active: boolean;
 }
 
+/** The events an extension may emit. */
+export type ExtensionEvent = 'quality' | 'bandwidth' | 'warning';
+
 /**
  * What an extension can do beyond the client's public API: emit the
  * client's events, and steer the video sender of the current call.
@@ -29,13 +32,19 @@ export interface CallExtensionContext {
    * cannot remove it.
    */
   onStateChange(hook: (state: CallState, previous: CallState) => void): void;
-  /** Emits one of the client's events; a throwing listener cannot break the call. */
-  emit<E extends Extract<keyof CallEvents, string>>(event: E, ...args: CallEvents[E]): void;
+  /**
+   * Emits one of the events extensions own (`quality`, `bandwidth`,
+   * `warning`); a throwing listener cannot break the call. The client's own
+   * events (state, media, ending) cannot be emitted from here.
+   */
+  emit<E extends ExtensionEvent>(event: E, ...args: CallEvents[E]): void;
   /** Changes the encoding of the current call's video sender; a no-op without one. */
   setVideoEncoding(encoding: VideoEncoding): Promise<void>;
   /**
-   * Stops (or resumes) sending video without closing the camera, and tells
-   * the agent: its media-state says `videoEnabled: false` while paused.
+   * Marks video as paused (or resumed) for lack of bandwidth, and tells the
+   * agent: its media-state says `videoEnabled: false` while paused. The
+   * camera stays open. It does not stop the encoder: pair it with
+   * `setVideoEncoding({ …, active: false })`, as `qualityMonitor` does.
    */
   setVideoPaused(paused: boolean): void;
 }

@@ -7,8 +7,11 @@ import type { BandwidthPolicy } from './bandwidth';
 export interface QualityMonitorOptions {
   /** How often getStats is sampled, ms (default 1,000). */
   intervalMs?: number;
-  /** Bandwidth tiers; the cap defaults to the client's `videoMaxKbps`. */
-  bandwidth?: Partial<BandwidthPolicy>;
+  /**
+   * Bandwidth tiers. The cap is the client's (`videoMaxKbps`), so the call
+   * starts and recovers at the same cap.
+   */
+  bandwidth?: Partial<Omit<BandwidthPolicy, 'videoMaxKbps'>>;
 }
 
 /**
@@ -21,8 +24,9 @@ export interface QualityMonitorOptions {
  * const client = new CallClient({ transport, extensions: [qualityMonitor()] });
  * client.on('quality', (q) => meter.set(q.level));
  */
-export function qualityMonitor(options: QualityMonitorOptions = {}): CallExtension {
-  if (options && 'client' in options) {
+export function qualityMonitor(given?: QualityMonitorOptions | null): CallExtension {
+  const options = given ?? {};
+  if ('client' in options) {
     // `extensions: [qualityMonitor]` from plain JavaScript: the factory was
     // given a context. Say so rather than run with the context as options.
     throw new TypeError('qualityMonitor is a factory: use extensions: [qualityMonitor()]');
@@ -32,8 +36,8 @@ export function qualityMonitor(options: QualityMonitorOptions = {}): CallExtensi
     const every = options.intervalMs ?? 1_000;
     const policy: BandwidthPolicy = {
       ...DEFAULT_BANDWIDTH_POLICY,
-      videoMaxKbps: ctx.videoMaxKbps,
       ...options.bandwidth,
+      videoMaxKbps: ctx.videoMaxKbps,
     };
     /** The sampling of one call; replaced when the next call connects. */
     let run: { last: StatsEntry[] | null; tracker: BandwidthTracker | null } | null = null;

@@ -1,5 +1,6 @@
 import type { Message } from '../protocol/messages';
 import { contains } from '../util/list';
+import { listenerMethod } from '../util/events';
 import { Listeners } from './listeners';
 import { errorName } from '../call/log';
 import { looksLikeSignaling } from './signaling';
@@ -58,7 +59,7 @@ export class PostMessageTransport implements Transport {
     }
     this.source = source;
     this.allowed = options.allowedOrigins ?? [options.targetOrigin];
-    listenerMethod(source, 'addEventListener').call(source, 'message', this.handler);
+    listenerMethod(source, 'addEventListener')?.call(source, 'message', this.handler);
   }
 
   send(message: Message): void {
@@ -76,7 +77,11 @@ export class PostMessageTransport implements Transport {
 
   close(): void {
     if (this.listeners.closed) return;
-    listenerMethod(this.source, 'removeEventListener').call(this.source, 'message', this.handler);
+    listenerMethod(this.source, 'removeEventListener')?.call(
+      this.source,
+      'message',
+      this.handler as (event: never) => void,
+    );
     this.listeners.close('closed locally');
   }
 
@@ -91,27 +96,4 @@ export class PostMessageTransport implements Transport {
     }
     if (looksLikeSignaling(event.data)) this.listeners.message(event.data);
   }
-}
-
-type ListenerMethod = (
-  this: MessageSource,
-  type: 'message',
-  listener: (event: MessageEvent) => void,
-) => void;
-
-/**
- * EventTarget's own method rather than the window's property: pages
- * sometimes replace window.addEventListener with something broken.
- */
-function listenerMethod(
-  source: MessageSource,
-  name: 'addEventListener' | 'removeEventListener',
-): ListenerMethod {
-  // Returned unbound on purpose: the caller invokes it with `.call(source, …)`.
-  if (typeof EventTarget !== 'undefined' && source instanceof EventTarget) {
-    // eslint-disable-next-line @typescript-eslint/unbound-method
-    return EventTarget.prototype[name] as unknown as ListenerMethod;
-  }
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  return source[name] as ListenerMethod;
 }

@@ -5,7 +5,7 @@
  */
 import { CallClient, DEFAULT_TIMEOUTS } from '../../src/call/CallClient';
 import { CallError } from '../../src/call/errors';
-import type { CallExtension } from '../../src/call/extension';
+import type { CallExtension, CallExtensionContext } from '../../src/call/extension';
 import type { CallTimeouts } from '../../src/call/CallClient';
 import type { Clock } from '../../src/call/timers';
 import { qualityMonitor } from '../../src/quality/monitor';
@@ -393,5 +393,98 @@ describe('quality sampling', () => {
     expect(jest.getTimerCount()).toBe(0);
     await advance(5_000);
     expect(samples).toHaveLength(3);
+  });
+});
+
+describe('extensions and hostile pages', () => {
+  const bareTransport = () => ({
+    send: jest.fn(),
+    close: jest.fn(),
+    listen: jest.fn(() => jest.fn()),
+  });
+
+  test('a teardown that throws does not stop destroy(): the others run, listeners go', () => {
+    const torn: string[] = [];
+    const s = setup({
+      extensions: [
+        () => () => {
+          throw new Error('bad teardown');
+        },
+        () => () => torn.push('second'),
+      ],
+    });
+    s.client.on('statechange', () => undefined);
+    expect(() => s.client.destroy()).not.toThrow();
+    expect(torn).toEqual(['second']);
+    expect(s.client.listenerCount('statechange')).toBe(0);
+  });
+
+  test('an extension cannot forge the state, an ending or an invitation', async () => {
+    let ctx: CallExtensionContext | undefined;
+    const s = setup({ extensions: [(c) => void (ctx = c)] });
+    const seen: string[] = [];
+    for (const name of ['ended', 'statechange', 'invitation', 'quality'] as const) {
+      s.client.on(name, () => seen.push(name));
+    }
+    (ctx!.emit as (event: string, ...args: unknown[]) => void)('ended', { reason: 'normal' });
+    (ctx!.emit as (event: string, ...args: unknown[]) => void)('statechange', { state: 'ended' });
+    (ctx!.emit as (event: string, ...args: unknown[]) => void)('invitation', {});
+    ctx!.emit('quality', {} as never);
+    expect(seen).toEqual(['quality']);
+    expect(s.client.state).toBe('idle');
+  });
+
+  test('a hook that ends the call at connected: listeners never hear of connected', async () => {
+    const s = setup({
+      extensions: [
+        (ctx) =>
+          ctx.onStateChange((state) => {
+            if (state === 'connected') ctx.client.hangup();
+          }),
+      ],
+    });
+    const states: string[] = [];
+    s.client.on('statechange', ({ state }) => states.push(state));
+    await startCall(s, 'video');
+    await answer(s);
+    s.pc().setConnectionState('connected');
+    expect(states).not.toContain('connected');
+    expect(states.at(-1)).toBe('ended');
+    expect(s.client.state).toBe('ended');
+    expectReleased(s);
+  });
+
+  test('an extension that destroys the client while it is built leaves no transport listener', () => {
+    const transport = bareTransport();
+    const client = new CallClient({ transport, extensions: [(ctx) => ctx.client.destroy()] });
+    const stop = transport.listen.mock.results[0]?.value as jest.Mock;
+    expect(stop).toHaveBeenCalledTimes(1);
+    expect(() => client.reject()).toThrow(CallError);
+  });
+
+  test('videoMaxKbps must be a positive number', () => {
+    for (const videoMaxKbps of [0, -1, NaN, Infinity, '900' as unknown as number]) {
+      expect(() => new CallClient({ transport: bareTransport(), videoMaxKbps })).toThrow(
+        'videoMaxKbps',
+      );
+    }
+  });
+
+  test('a document whose listener methods throw: the call runs and ends, and nothing is left on', async () => {
+    const broken = {
+      visibilityState: 'visible',
+      addEventListener: () => {
+        throw new Error('page replaced addEventListener');
+      },
+      removeEventListener: () => {
+        throw new Error('page replaced removeEventListener');
+      },
+    };
+    const s = setup({}, { document: broken });
+    await connectCall(s, 'video');
+    expect(s.client.state).toBe('connected');
+    s.client.hangup();
+    expect(s.client.state).toBe('ended');
+    expectReleased(s);
   });
 });
