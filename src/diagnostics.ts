@@ -1,6 +1,6 @@
 // messaging-calls/diagnostics: checks before a call, the verification code
-// during one, and a console logger. Kept out of the core entry: a page that does not show
-// them does not download them.
+// during one, and a console logger. Kept out of the core entry: a page that
+// does not use them does not download them.
 export { preflight } from './env/preflight';
 export type {
   PreflightOptions,
@@ -8,5 +8,5 @@ export type {
   ServerCheck,
   PermissionStateLike,
 } from './env/preflight';
-export { verificationCode } from './peer/verification';
+export { verificationCode, codeOf as verificationCodeOf } from './peer/verification';
 export { consoleLogger } from './call/log';

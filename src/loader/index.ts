@@ -24,6 +24,8 @@ interface HandoverTransport {
 /** What the loaded bundle defines (the UMD global `MessagingCalls`). */
 export interface SdkGlobal {
   CallClient: new (options: Record<string, unknown>) => unknown;
+  /** The quality monitor extension (messaging-calls/quality). */
+  qualityMonitor(options?: Record<string, unknown>): unknown;
   [name: string]: unknown;
 }
 

@@ -39,6 +39,7 @@ test('the CommonJS builds load with require and export the public API', () => {
   expect(typeof quality.qualityMonitor).toBe('function');
   expect(typeof diagnostics.preflight).toBe('function');
   expect(typeof diagnostics.verificationCode).toBe('function');
+  expect(typeof diagnostics.verificationCodeOf).toBe('function');
   expect(typeof load('agent.cjs').AgentCall).toBe('function');
 });
 

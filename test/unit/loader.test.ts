@@ -163,7 +163,7 @@ test('client options may be made from the loaded SDK (an extension of the bundle
     messaging: c.messaging,
     window: page,
     client: (loaded) => ({
-      extensions: [(loaded.qualityMonitor as () => unknown)()],
+      extensions: [loaded.qualityMonitor()],
       requireTopFrame: false,
     }),
     onReady: () => undefined,
