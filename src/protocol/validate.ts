@@ -297,7 +297,7 @@ function validate(input: unknown): Message {
   const sender = SENDER_OF.get(messageType);
   if (sender !== 'either' && sender !== from) fail('from', `must be "${sender}" for ${type}`);
 
-  return {
+  const message = {
     type: messageType,
     ...(object(BODIES[messageType])(value, '') as object),
     v: PROTOCOL_VERSION,
@@ -305,6 +305,12 @@ function validate(input: unknown): Message {
     callId,
     from,
   } as Message;
+  // A value (not text) measured itself through JSON.stringify, which a
+  // toJSON or a getter can fool; what was kept is plain data: measure it.
+  if (typeof input !== 'string' && exceedsMaxBytes(JSON.stringify(message))) {
+    throw new Invalid('too-large', `message exceeds ${MAX_MESSAGE_BYTES} bytes`);
+  }
+  return message;
 }
 
 /**

@@ -792,3 +792,21 @@ test('the error messages name the field and the rule', () => {
     },
   );
 });
+
+test('a value whose toJSON hides its size is measured by what was kept', () => {
+  const hostile = {
+    ...minimal.hangup,
+    detail: 'x'.repeat(400),
+    toJSON: () => ({ ...minimal.hangup }),
+  };
+  // Within limits: toJSON does not matter.
+  expectParsed(parseMessage(hostile), { ...minimal.hangup, detail: 'x'.repeat(400) });
+  const sdp = 'v=0\r\n' + 'a=x\r\n'.repeat(20_000);
+  const big = {
+    ...fromAgent,
+    type: 'sdp',
+    description: { type: 'offer', sdp },
+    toJSON: () => ({}),
+  };
+  expectInvalid(parseMessage(big), 'too-large');
+});
