@@ -13,7 +13,7 @@ import { SeenIds } from '../protocol/ids';
 import { envelope } from '../protocol/envelope';
 import type { Transport } from '../transport/types';
 import { resolvePlatform } from '../env/platform';
-import { evaluateSupport, readEnvironment } from '../env/support';
+import { supportOf } from '../env/support';
 import type { BrowserPolicy, SupportOptions, SupportReport } from '../env/support';
 import type { PartialPlatform, Platform } from '../env/platform';
 import { PeerSession } from '../peer/PeerSession';
@@ -40,6 +40,7 @@ import { errorName, noopLogger } from './log';
 import type { Logger } from './log';
 import { contains, copy, drain, indexWhere } from '../util/list';
 import { listenTo } from '../util/events';
+import { capEncoding } from '../quality/bandwidth';
 
 /** Timer lengths in milliseconds; defaults from the protocol. */
 export interface CallTimeouts {
@@ -621,7 +622,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
   private refusal(
     invite: Extract<Message, { type: 'invite' }>,
   ): { reason: 'unsupported' | 'disabled'; detail: string } | null {
-    const report = evaluateSupport(readEnvironment(this.platform.environment), this.platform, {
+    const report = supportOf(this.platform, {
       requireTopFrame: this.options.requireTopFrame,
       browsers: this.options.browsers,
     });
@@ -655,8 +656,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     options: SupportOptions & { platform?: Partial<Platform> } = {},
   ): SupportReport {
     const o = options ?? {};
-    const platform = resolvePlatform(o.platform);
-    return evaluateSupport(readEnvironment(platform.environment), platform, o);
+    return supportOf(resolvePlatform(o.platform), o);
   }
 
   private dispatch(call: Call, message: Message): void {
@@ -840,11 +840,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
         call.timers.clear('reconnect');
         if (current === 'connecting') {
           call.info.connectedAt = this.clock.now();
-          void this.encode({
-            maxBitrate: this.videoMaxKbps * 1000,
-            scaleResolutionDownBy: 1,
-            active: true,
-          });
+          void this.encode(capEncoding(this.videoMaxKbps));
         }
         if (current === 'connecting' || current === 'reconnecting') {
           this.setState('connected');
@@ -885,6 +881,11 @@ export class CallClient extends SafeEmitter<CallEvents> {
     const media = call.media;
     if (tracksChanged && media?.localStream) this.safeEmit('localstream', media.localStream);
     this.safeEmit('localmediastate', { ...call.info.local });
+    this.sendMediaStateWhileConnected(call);
+  }
+
+  /** media-state goes to the agent only once the call has connected (after, on connect). */
+  private sendMediaStateWhileConnected(call: Call): void {
     if (this.currentState === 'connected' || this.currentState === 'reconnecting') {
       this.sendMediaState(call);
     }
@@ -1002,8 +1003,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
     const call = this.call;
     if (!call || !this.isLive(call) || call.videoPaused === paused) return;
     call.videoPaused = paused;
-    const state = this.currentState;
-    if (state === 'connected' || state === 'reconnecting') this.sendMediaState(call);
+    this.sendMediaStateWhileConnected(call);
   }
 
   /** The call's local media state, from what LocalMedia actually holds. */

@@ -1,6 +1,6 @@
 import { resolvePlatform } from './platform';
 import type { PartialPlatform, Platform } from './platform';
-import { evaluateSupport, readEnvironment } from './support';
+import { supportOf } from './support';
 import type { SupportOptions, SupportReport } from './support';
 import { candidateType, iceErrorText, serverHasScheme } from '../peer/ice';
 import { enumerateDevices } from '../media/devices';
@@ -185,6 +185,6 @@ export interface PreflightOptions extends SupportOptions {
 export function preflight(options: PreflightOptions = {}): Promise<PreflightReport> {
   const o = options ?? {};
   const platform = resolvePlatform(o.platform);
-  const support = evaluateSupport(readEnvironment(platform.environment), platform, o);
+  const support = supportOf(platform, o);
   return runPreflight(platform, support, o.iceServers ?? [], o.timeoutMs ?? 5_000);
 }

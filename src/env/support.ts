@@ -101,6 +101,11 @@ export function readEnvironment(injected: Partial<Environment> = {}): Environmen
   return { ...detected, ...injected };
 }
 
+/** evaluateSupport for a platform, with the page facts it reads or was given. */
+export function supportOf(platform: PartialPlatform, options?: SupportOptions): SupportReport {
+  return evaluateSupport(readEnvironment(platform.environment), platform, options);
+}
+
 /** Whether a call can run here, and every reason why not. Pure. */
 export function evaluateSupport(
   env: Environment,

@@ -1,3 +1,5 @@
+import type { VideoEncoding } from '../call/extension';
+
 /**
  * The bandwidth policy of a video call: a cap on what the camera sends, and
  * tiers the call moves through as the available outgoing bitrate changes.
@@ -105,6 +107,11 @@ function rank(tier: BandwidthTier): number {
   return tier === 'full' ? 2 : tier === 'reduced' ? 1 : 0;
 }
 
+/** The encoding of a call with room to spare: the cap, full resolution. */
+export function capEncoding(videoMaxKbps: number): VideoEncoding {
+  return { maxBitrate: videoMaxKbps * 1000, scaleResolutionDownBy: 1, active: true };
+}
+
 /**
  * Encoding parameters for the video sender in a tier: the cap, and in
  * `reduced` half the resolution so that the remaining bits give a sharp
@@ -115,9 +122,9 @@ export function videoEncoding(
   tier: BandwidthTier,
   policy: BandwidthPolicy,
   availableKbps: number | null,
-): { maxBitrate: number; scaleResolutionDownBy: number; active: boolean } {
+): VideoEncoding {
   const cap = policy.videoMaxKbps * 1000;
-  if (tier === 'full') return { maxBitrate: cap, scaleResolutionDownBy: 1, active: true };
+  if (tier === 'full') return capEncoding(policy.videoMaxKbps);
   const budget = availableKbps === null ? cap : Math.min(cap, availableKbps * 1000 * 0.85);
   return {
     maxBitrate: Math.max(150_000, Math.round(budget)),

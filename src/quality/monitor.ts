@@ -1,4 +1,5 @@
 import type { CallExtension } from '../call/extension';
+import { Timers } from '../call/timers';
 import { statsEntries, summarizeStats } from './stats';
 import type { StatsEntry } from './stats';
 import { BandwidthTracker, DEFAULT_BANDWIDTH_POLICY, videoEncoding } from './bandwidth';
@@ -41,17 +42,15 @@ export function qualityMonitor(given?: QualityMonitorOptions | null): CallExtens
     };
     /** The sampling of one call; replaced when the next call connects. */
     let run: { last: StatsEntry[] | null; tracker: BandwidthTracker | null } | null = null;
-    let timer: unknown;
+    const timers = new Timers<'sample'>(clock);
 
     const stop = () => {
       run = null;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
+      timers.clearAll();
     };
     const schedule = () => {
       const current = run;
-      timer = clock.setTimeout(() => {
-        timer = undefined;
+      timers.set('sample', every, () => {
         client
           .getStats()
           .then((report) => {
@@ -74,9 +73,9 @@ export function qualityMonitor(given?: QualityMonitorOptions | null): CallExtens
           })
           .catch(() => undefined)
           .finally(() => {
-            if (run === current && timer === undefined) schedule();
+            if (run === current && !timers.has('sample')) schedule();
           });
-      }, every);
+      });
     };
 
     ctx.onStateChange((state, previous) => {

@@ -316,6 +316,13 @@ describe('an injected clock', () => {
   });
 });
 
+/** A transport that records calls and delivers nothing. */
+const bareTransport = () => ({
+  send: jest.fn(),
+  close: jest.fn(),
+  listen: jest.fn(() => jest.fn()),
+});
+
 describe('quality sampling', () => {
   test("goes on after the page clears the client's listeners", async () => {
     const s = setup({ extensions: [qualityMonitor({ intervalMs: 1_000 })] });
@@ -332,7 +339,7 @@ describe('quality sampling', () => {
 
   test('an extension that throws at construction leaves nothing behind, and the error reaches the caller', () => {
     const torn: string[] = [];
-    const transport = { send: jest.fn(), close: jest.fn(), listen: jest.fn(() => () => undefined) };
+    const transport = bareTransport();
     expect(
       () =>
         new CallClient({
@@ -350,7 +357,7 @@ describe('quality sampling', () => {
   });
 
   test('qualityMonitor given as the extension itself (no call) is a clear error', () => {
-    const transport = { send: jest.fn(), close: jest.fn(), listen: jest.fn(() => () => undefined) };
+    const transport = bareTransport();
     const asGiven = [qualityMonitor] as unknown as CallExtension[];
     expect(() => new CallClient({ transport, extensions: asGiven })).toThrow(
       'use extensions: [qualityMonitor()]',
@@ -397,12 +404,6 @@ describe('quality sampling', () => {
 });
 
 describe('extensions and hostile pages', () => {
-  const bareTransport = () => ({
-    send: jest.fn(),
-    close: jest.fn(),
-    listen: jest.fn(() => jest.fn()),
-  });
-
   test('a teardown that throws does not stop destroy(): the others run, listeners go', () => {
     const torn: string[] = [];
     const s = setup({
