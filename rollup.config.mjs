@@ -12,7 +12,7 @@ const banner = `/*! ${pkg.name} ${pkg.version} | MIT */`;
 const entries = {
   'messaging-calls': 'src/index.ts',
   transports: 'src/transport/index.ts',
-  quality: 'src/quality/index.ts',
+  quality: 'src/monitor/index.ts',
   diagnostics: 'src/diagnostics.ts',
   agent: 'src/agent/index.ts',
   testing: 'src/testing/index.ts',

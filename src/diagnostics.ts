@@ -9,4 +9,4 @@ export type {
   PermissionStateLike,
 } from './env/preflight';
 export { verificationCode, codeOf as verificationCodeOf } from './peer/verification';
-export { consoleLogger } from './call/log';
+export { consoleLogger } from './foundation/log';

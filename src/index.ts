@@ -4,8 +4,8 @@
 // for what it uses; the script-tag bundle has them all.
 export { CallClient, DEFAULT_TIMEOUTS } from './call/CallClient';
 export type { CallClientOptions, CallTimeouts, AcceptOptions, CallInfo } from './call/CallClient';
-export { CallError } from './call/errors';
-export type { CallErrorCode } from './call/errors';
+export { CallError } from './foundation/errors';
+export type { CallErrorCode } from './foundation/errors';
 export { CALL_STATES, TRANSITIONS } from './call/states';
 export type { CallState } from './call/states';
 export type {
@@ -18,9 +18,10 @@ export type {
   MediaState,
   WarningCode,
 } from './call/events';
-export type { Clock } from './call/timers';
-export type { CallExtension, CallExtensionContext, VideoEncoding } from './call/extension';
-export type { Logger, LogLevel } from './call/log';
+export type { Clock } from './foundation/timers';
+export type { CallExtension, CallExtensionContext } from './call/extension';
+export type { VideoEncoding } from './peer/encoding';
+export type { Logger, LogLevel } from './foundation/log';
 export type { Platform, MediaDevicesLike, DocumentLike } from './env/platform';
 export { DEFAULT_BROWSER_POLICY } from './env/support';
 export type {

@@ -2,5 +2,5 @@
 // optional entry, so a page needs one tag.
 export * from './index';
 export * from './transport/index';
-export * from './quality/index';
+export * from './monitor/index';
 export * from './diagnostics';

@@ -20,17 +20,17 @@ import type { PartialPlatform, Platform } from '../env/platform';
 import { PeerSession } from '../peer/PeerSession';
 import type { PeerConnectionState } from '../peer/PeerSession';
 import { rtcConfiguration } from '../peer/ice';
-import { SerialQueue } from '../peer/queue';
+import { SerialQueue } from '../foundation/queue';
 import { verificationCode } from '../peer/verification';
 import { LocalMedia } from '../media/LocalMedia';
 import { mediaError } from '../media/errors';
-import { CallError } from '../call/errors';
-import { SafeEmitter } from '../call/emitter';
+import { CallError } from '../foundation/errors';
+import { SafeEmitter } from '../foundation/emitter';
 import type { CallWarning, EndedBy, MediaState } from '../call/events';
-import { systemClock, Timers } from '../call/timers';
-import type { Clock } from '../call/timers';
-import { errorName, noopLogger } from '../call/log';
-import type { Logger } from '../call/log';
+import { systemClock, Timers } from '../foundation/timers';
+import type { Clock } from '../foundation/timers';
+import { errorName, noopLogger } from '../foundation/log';
+import type { Logger } from '../foundation/log';
 
 export type AgentCallState =
   'idle' | 'inviting' | 'accepted' | 'connecting' | 'connected' | 'reconnecting' | 'ended';

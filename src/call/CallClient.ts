@@ -19,7 +19,7 @@ import type { PartialPlatform, Platform } from '../env/platform';
 import { PeerSession } from '../peer/PeerSession';
 import type { PeerConnectionState } from '../peer/PeerSession';
 import { rtcConfiguration, serverHasScheme } from '../peer/ice';
-import { SerialQueue } from '../peer/queue';
+import { SerialQueue } from '../foundation/queue';
 import { LocalMedia } from '../media/LocalMedia';
 import type { TrackKind } from '../media/LocalMedia';
 import { deviceList, enumerateDevices } from '../media/devices';
@@ -28,19 +28,20 @@ import { playStream } from '../media/attach';
 import type { MediaElementLike } from '../media/attach';
 import { mediaError } from '../media/errors';
 import { VERSION } from '../version';
-import { CallError } from './errors';
-import { SafeEmitter } from './emitter';
+import { CallError } from '../foundation/errors';
+import { SafeEmitter } from '../foundation/emitter';
 import type { CallEvents, EndReason, EndedBy, MediaState, WarningCode } from './events';
-import type { CallExtension, CallExtensionContext, VideoEncoding } from './extension';
+import type { CallExtension, CallExtensionContext } from './extension';
+import type { VideoEncoding } from '../peer/encoding';
 import { canTransition, isAccepted, isActive } from './states';
 import type { CallState } from './states';
-import { systemClock, Timers } from './timers';
-import type { Clock } from './timers';
-import { errorName, noopLogger } from './log';
-import type { Logger } from './log';
+import { systemClock, Timers } from '../foundation/timers';
+import type { Clock } from '../foundation/timers';
+import { errorName, noopLogger } from '../foundation/log';
+import type { Logger } from '../foundation/log';
 import { contains, copy, drain, indexWhere } from '../util/list';
 import { listenTo } from '../util/events';
-import { capEncoding } from '../quality/bandwidth';
+import { capEncoding } from '../peer/encoding';
 
 /** Timer lengths in milliseconds; defaults from the protocol. */
 export interface CallTimeouts {

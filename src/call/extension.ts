@@ -1,16 +1,10 @@
 import type { CallClient } from './CallClient';
 import type { CallEvents } from './events';
 import type { CallState } from './states';
-import type { Clock } from './timers';
-import type { Logger } from './log';
+import type { Clock } from '../foundation/timers';
+import type { Logger } from '../foundation/log';
+import type { VideoEncoding } from '../peer/encoding';
 
-/** Encoding of the video sender: the cap, the scale-down and whether it sends at all. */
-export interface VideoEncoding {
-  /** bit/s */
-  maxBitrate: number;
-  scaleResolutionDownBy: number;
-  active: boolean;
-}
 
 /** The events an extension may emit. */
 export type ExtensionEvent = 'quality' | 'bandwidth' | 'warning';

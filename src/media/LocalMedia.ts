@@ -1,6 +1,6 @@
 import type { CallMedia, Facing } from '../protocol/messages';
 import type { MediaDevicesLike } from '../env/platform';
-import { CallError } from '../call/errors';
+import { CallError } from '../foundation/errors';
 import { mediaError } from './errors';
 import { enumerateDevices } from './devices';
 import { allWhere, contains, indexWhere } from '../util/list';

@@ -1,4 +1,4 @@
-import { CallError } from '../call/errors';
+import { CallError } from '../foundation/errors';
 
 /**
  * Maps a getUserMedia failure to the SDK's error. Browsers name the same

@@ -1,8 +1,8 @@
 import type { IceCandidate, SessionDescription } from '../protocol/messages';
 import type { MediaStreamConstructor, RTCPeerConnectionConstructor } from '../env/platform';
 import { candidateToJSON, iceErrorText } from './ice';
-import { SerialQueue } from './queue';
-import type { VideoEncoding } from '../call/extension';
+import { SerialQueue } from '../foundation/queue';
+import type { VideoEncoding } from './encoding';
 import { contains, firstWhere } from '../util/list';
 
 /** The connection states a call cares about. */

@@ -1,4 +1,5 @@
-import type { VideoEncoding } from '../call/extension';
+import { capEncoding } from '../peer/encoding';
+import type { VideoEncoding } from '../peer/encoding';
 
 /**
  * The bandwidth policy of a video call: a cap on what the camera sends, and
@@ -105,11 +106,6 @@ export class BandwidthTracker {
 
 function rank(tier: BandwidthTier): number {
   return tier === 'full' ? 2 : tier === 'reduced' ? 1 : 0;
-}
-
-/** The encoding of a call with room to spare: the cap, full resolution. */
-export function capEncoding(videoMaxKbps: number): VideoEncoding {
-  return { maxBitrate: videoMaxKbps * 1000, scaleResolutionDownBy: 1, active: true };
 }
 
 /**

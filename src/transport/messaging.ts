@@ -1,7 +1,7 @@
 import type { Message } from '../protocol/messages';
 import { SeenIds } from '../protocol/ids';
 import { Listeners } from './listeners';
-import { errorName } from '../call/log';
+import { errorName } from '../foundation/log';
 import { idOf, looksLikeSignaling } from './signaling';
 import type { Transport, TransportListener } from './types';
 

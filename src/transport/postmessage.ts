@@ -2,7 +2,7 @@ import type { Message } from '../protocol/messages';
 import { contains } from '../util/list';
 import { listenerMethod } from '../util/events';
 import { Listeners } from './listeners';
-import { errorName } from '../call/log';
+import { errorName } from '../foundation/log';
 import { looksLikeSignaling } from './signaling';
 import type { Transport, TransportListener } from './types';
 

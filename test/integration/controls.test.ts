@@ -12,7 +12,7 @@ import type { CallSetup, SetupOptions } from '../support/harness';
 import { nextEvent, reachState, until } from '../support/wait';
 import { isBack, isFront, stopFrameWatches, watchFrames } from '../support/media';
 import type { FrameWatch } from '../support/media';
-import { CallError } from '../../src/call/errors';
+import { CallError } from '../../src/foundation/errors';
 import type { AcceptOptions } from '../../src/call/CallClient';
 import type { CallWarning, EndedEvent, MediaState } from '../../src/call/events';
 import type { DeviceList } from '../../src/media/devices';

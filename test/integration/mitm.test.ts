@@ -23,7 +23,7 @@ import { parseMessage } from '../../src/protocol/validate';
 import { codeOf, verificationCode } from '../../src/peer/verification';
 import { fingerprintOf } from '../support/sdp';
 import { candidateToJSON } from '../../src/peer/ice';
-import { SerialQueue } from '../../src/peer/queue';
+import { SerialQueue } from '../../src/foundation/queue';
 import { createMemoryTransportPair } from '../../src/transport/memory';
 import type { Transport } from '../../src/transport/types';
 import { createNodePlatform } from '../../src/testing';

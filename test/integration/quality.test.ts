@@ -2,7 +2,7 @@ import { setupCall } from '../support/harness';
 import type { CallSetup } from '../support/harness';
 import { nextEvent, reachState, until } from '../support/wait';
 import type { QualitySample } from '../../src/quality/stats';
-import { qualityMonitor } from '../../src/quality/monitor';
+import { qualityMonitor } from '../../src/monitor/qualityMonitor';
 
 jest.setTimeout(30_000);
 

@@ -12,7 +12,7 @@ import { createNodePlatform } from '../../src/testing';
 import type { NodePlatform, VideoSourceLike } from '../../src/testing';
 import type { CallTimeouts } from '../../src/call/CallClient';
 import type { QualitySample } from '../../src/quality/stats';
-import type { Logger } from '../../src/call/log';
+import type { Logger } from '../../src/foundation/log';
 
 export interface RelayCallOptions {
   iceServers: RTCIceServer[];

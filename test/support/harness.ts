@@ -2,7 +2,7 @@ import wrtc from 'wrtc';
 import { WebSocket } from 'ws';
 import { CallClient } from '../../src/call/CallClient';
 import type { CallClientOptions } from '../../src/call/CallClient';
-import { qualityMonitor } from '../../src/quality/monitor';
+import { qualityMonitor } from '../../src/monitor/qualityMonitor';
 import { AgentCall } from '../../src/agent/AgentCall';
 import type { AgentCallOptions } from '../../src/agent/AgentCall';
 import { createMemoryTransportPair } from '../../src/transport/memory';

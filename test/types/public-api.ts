@@ -8,8 +8,8 @@
  */
 import { CallClient } from '../../src/index';
 import { WebSocketTransport, createMemoryTransportPair } from '../../src/transport/index';
-import { qualityMonitor } from '../../src/quality/index';
-import type { BandwidthEvent } from '../../src/quality/index';
+import { qualityMonitor } from '../../src/monitor/index';
+import type { BandwidthEvent } from '../../src/monitor/index';
 import { preflight, verificationCode } from '../../src/diagnostics';
 import type {
   CallState,

@@ -4,8 +4,8 @@
  * seen is in the table, and every method called in a state that does not
  * allow it throws `invalid-state` synchronously.
  */
-import { CallError } from '../../src/call/errors';
-import type { CallErrorCode } from '../../src/call/errors';
+import { CallError } from '../../src/foundation/errors';
+import type { CallErrorCode } from '../../src/foundation/errors';
 import { CALL_STATES, TRANSITIONS } from '../../src/call/states';
 import type { CallState } from '../../src/call/states';
 import type { CallClient } from '../../src/call/CallClient';

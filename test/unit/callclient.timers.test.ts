@@ -4,11 +4,11 @@
  * and is cleared when what it waits for happens.
  */
 import { CallClient, DEFAULT_TIMEOUTS } from '../../src/call/CallClient';
-import { CallError } from '../../src/call/errors';
+import { CallError } from '../../src/foundation/errors';
 import type { CallExtension, CallExtensionContext } from '../../src/call/extension';
 import type { CallTimeouts } from '../../src/call/CallClient';
-import type { Clock } from '../../src/call/timers';
-import { qualityMonitor } from '../../src/quality/monitor';
+import type { Clock } from '../../src/foundation/timers';
+import { qualityMonitor } from '../../src/monitor/qualityMonitor';
 import {
   answer,
   connectCall,

@@ -1,9 +1,9 @@
 import type { CallExtension } from '../call/extension';
-import { Timers } from '../call/timers';
-import { statsEntries, summarizeStats } from './stats';
-import type { StatsEntry } from './stats';
-import { BandwidthTracker, DEFAULT_BANDWIDTH_POLICY, videoEncoding } from './bandwidth';
-import type { BandwidthPolicy } from './bandwidth';
+import { Timers } from '../foundation/timers';
+import { statsEntries, summarizeStats } from '../quality/stats';
+import type { StatsEntry } from '../quality/stats';
+import { BandwidthTracker, DEFAULT_BANDWIDTH_POLICY, videoEncoding } from '../quality/bandwidth';
+import type { BandwidthPolicy } from '../quality/bandwidth';
 
 export interface QualityMonitorOptions {
   /** How often getStats is sampled, ms (default 1,000). */
