@@ -13,7 +13,7 @@ const entries = {
   'messaging-calls': 'src/index.ts',
   transports: 'src/transport/index.ts',
   quality: 'src/monitor/index.ts',
-  diagnostics: 'src/diagnostics.ts',
+  diagnostics: 'src/diagnostics/index.ts',
   agent: 'src/agent/index.ts',
   testing: 'src/testing/index.ts',
   loader: 'src/loader/index.ts',

@@ -1,11 +1,14 @@
 // The size budgets, shared by check-size.mjs (CI) and run.mjs (the table).
-// Budgets in bytes of min+gzip. The core's is a ratchet: its size when the
-// optional entries were split off, rounded up to the next half kilobyte.
-// Lower it when the core shrinks; raise it only with the reason in the
-// commit. (The target of 10 KB is not met: bench/README.md says what the
-// core holds and what meeting it would take.)
+// Budgets in bytes of min+gzip. The core's is a ratchet, rounded up to the
+// next half kilobyte: 13.5 KB when the optional entries were split off,
+// 14.5 KB when the core was cut into rooms (one room a concern, shared with
+// the agent side: the classes, their wiring and the negotiation warning
+// cost 1.1 KB; naming alone is at most 0.5 KB of it). Lower it when the
+// core shrinks; raise it only with the reason in the commit. (The target of
+// 10 KB is not met: bench/README.md says what the core holds and what
+// meeting it would take.)
 export const BUDGETS = [
-  { file: 'dist/messaging-calls.mjs', label: 'core (ESM entry, deps bundled)', max: 13_824 },
+  { file: 'dist/messaging-calls.mjs', label: 'core (ESM entry, deps bundled)', max: 14_848 },
   { file: 'dist/transports.mjs', label: '/transports (ESM)', max: 2_560 },
   { file: 'dist/quality.mjs', label: '/quality (ESM)', max: 2_560 },
   { file: 'dist/diagnostics.mjs', label: '/diagnostics (ESM)', max: 3_584 },

@@ -19,7 +19,7 @@ export type {
   WarningCode,
 } from './call/events';
 export type { Clock } from './foundation/timers';
-export type { CallExtension, CallExtensionContext } from './call/extension';
+export type { CallExtension, CallExtensionContext } from './call/CallClient';
 export type { VideoEncoding } from './peer/encoding';
 export type { Logger, LogLevel } from './foundation/log';
 export type { Platform, MediaDevicesLike, DocumentLike } from './env/platform';

@@ -3,4 +3,4 @@
 export * from './index';
 export * from './transport/index';
 export * from './monitor/index';
-export * from './diagnostics';
+export * from './diagnostics/index';

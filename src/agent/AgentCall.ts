@@ -1,107 +1,42 @@
 import { DEFAULT_TTL_MS } from '../protocol/messages';
-import type {
-  AgentInfo,
-  CallMedia,
-  CallPolicy,
-  ClientInfo,
-  HangupReason,
-  IceCandidate,
-  IceServer,
-  Message,
-  MessageBody,
-  RejectReason,
-} from '../protocol/messages';
-import { parseMessage } from '../protocol/validate';
+import type { ClientInfo, HangupReason, Message, MessageBody } from '../protocol/messages';
 import { newId, SeenIds } from '../protocol/ids';
-import { envelope } from '../protocol/envelope';
-import type { Transport } from '../transport/types';
 import { resolvePlatform } from '../env/platform';
-import type { PartialPlatform, Platform } from '../env/platform';
-import { PeerSession } from '../peer/PeerSession';
-import type { PeerConnectionState } from '../peer/PeerSession';
+import type { PartialPlatform } from '../env/platform';
 import { rtcConfiguration } from '../peer/ice';
-import { SerialQueue } from '../foundation/queue';
 import { verificationCode } from '../peer/verification';
 import { LocalMedia } from '../media/LocalMedia';
 import { mediaError } from '../media/errors';
 import { CallError } from '../foundation/errors';
 import { SafeEmitter } from '../foundation/emitter';
-import type { CallWarning, EndedBy, MediaState } from '../call/events';
-import { systemClock, Timers } from '../foundation/timers';
-import type { Clock } from '../foundation/timers';
+import { systemClock } from '../foundation/timers';
 import { errorName, noopLogger } from '../foundation/log';
 import type { Logger } from '../foundation/log';
+import type { CallWarning, EndedBy, MediaState } from '../call/events';
+import { AGENT_TRANSITIONS, DEFAULT_AGENT_TIMEOUTS } from './types';
 
-export type AgentCallState =
-  'idle' | 'inviting' | 'accepted' | 'connecting' | 'connected' | 'reconnecting' | 'ended';
-
-const TRANSITIONS: ReadonlyMap<AgentCallState, readonly AgentCallState[]> = new Map<
+export { DEFAULT_AGENT_TIMEOUTS };
+export type {
+  AgentCallEvents,
+  AgentCallOptions,
   AgentCallState,
-  readonly AgentCallState[]
->([
-  ['idle', ['inviting']],
-  ['inviting', ['accepted', 'ended']],
-  ['accepted', ['connecting', 'ended']],
-  ['connecting', ['connected', 'ended']],
-  ['connected', ['reconnecting', 'ended']],
-  ['reconnecting', ['connected', 'ended']],
-  ['ended', []],
-]);
-
-/** Why the agent's call ended. */
-export type AgentEndReason = HangupReason | RejectReason | 'cancelled';
-
-export interface AgentEndedEvent {
-  callId: string;
-  reason: AgentEndReason;
-  by: EndedBy;
-  durationMs: number;
-  detail?: string;
-}
-
-export interface AgentCallEvents {
-  statechange: [{ state: AgentCallState; previous: AgentCallState }];
-  /** The consumer accepted; `media` is what it will send. */
-  accepted: [{ media: CallMedia; client: ClientInfo }];
-  localstream: [MediaStream];
-  remotestream: [MediaStream];
-  remotemediastate: [MediaState];
-  ended: [AgentEndedEvent];
-  warning: [CallWarning];
-  /** Every valid message received for this call, after duplicate removal (for monitoring). */
-  message: [Message];
-}
-
-export interface AgentTimeouts {
-  /** Extra time, past the invitation's ttl, to wait for the consumer's answer. */
-  answerGrace: number;
-  /** From accept to connected (covers the consumer's permission prompt). */
-  connect: number;
-  /** How long a call may stay `reconnecting` (the consumer restarts ICE). */
-  reconnect: number;
-}
-
-export const DEFAULT_AGENT_TIMEOUTS: AgentTimeouts = {
-  answerGrace: 5_000,
-  connect: 90_000,
-  reconnect: 35_000,
-};
-
-export interface AgentCallOptions {
-  transport: Transport;
-  media: CallMedia;
-  platform?: Partial<Platform>;
-  /** Defaults to a fresh nanoid. */
-  callId?: string;
-  agent?: AgentInfo;
-  ttlMs?: number;
-  /** Sent to the consumer in the invitation and used by the agent too. */
-  iceServers?: IceServer[];
-  policy?: CallPolicy;
-  timeouts?: Partial<AgentTimeouts>;
-  clock?: Clock;
-  logger?: Logger;
-}
+  AgentEndedEvent,
+  AgentEndReason,
+  AgentTimeouts,
+} from './types';
+import type {
+  AgentCallEvents,
+  AgentCallOptions,
+  AgentCallState,
+  AgentEndReason,
+  AgentTimeouts,
+} from './types';
+import { StateMachine } from '../call/machine';
+import { CallSession, envelopeSender } from '../call/session';
+import { createPeer } from '../call/connection';
+import { ConnectionSupervisor } from '../call/supervisor';
+import type { SupervisorTimer } from '../call/supervisor';
+import { readMessage } from '../call/inbox';
 
 const IN_CALL: readonly AgentCallState[] = ['accepted', 'connecting', 'connected', 'reconnecting'];
 
@@ -124,29 +59,46 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
   remoteMediaState: MediaState | null = null;
   /** The agent's own media state. */
   readonly local: MediaState;
-  private currentState: AgentCallState = 'idle';
   private readonly platform: PartialPlatform;
   private readonly timeouts: AgentTimeouts;
-  private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly timers: Timers<'answer' | 'connect' | 'reconnect'>;
+  private readonly machine: StateMachine<AgentCallState>;
+  private readonly session: CallSession<SupervisorTimer | 'answer'>;
+  private readonly supervisor: ConnectionSupervisor<SupervisorTimer | 'answer'>;
   private readonly seen = new SeenIds();
-  private readonly ops = new SerialQueue();
   private readonly stopListening: () => void;
-  private media: LocalMedia | null = null;
   private mediaReady: Promise<void> | null = null;
-  private peer: PeerSession | null = null;
-  private early: (IceCandidate | null)[] = [];
-  private connectedAt: number | undefined;
 
   constructor(private readonly options: AgentCallOptions) {
     super();
     this.callId = options.callId ?? newId();
     this.platform = resolvePlatform(options.platform);
     this.timeouts = { ...DEFAULT_AGENT_TIMEOUTS, ...options.timeouts };
-    this.clock = options.clock ?? systemClock;
+    const clock = options.clock ?? systemClock;
     this.log = options.logger ?? noopLogger;
-    this.timers = new Timers(this.clock);
+    this.machine = new StateMachine<AgentCallState>(
+      AGENT_TRANSITIONS,
+      'idle',
+      this.log,
+      (state, previous) => this.safeEmit('statechange', { state, previous }),
+      (error) => this.onListenerError('statechange', error),
+    );
+    const send = envelopeSender(options.transport, 'agent', this.log);
+    this.session = new CallSession(this.callId, clock, send);
+    // The consumer, as offerer, restarts ICE; the agent waits for it.
+    this.supervisor = new ConnectionSupervisor(
+      this.session,
+      { connect: this.timeouts.connect, reconnect: this.timeouts.reconnect },
+      {
+        connected: () => {
+          this.session.markConnected();
+          this.machine.set('connected');
+          this.sendMediaState();
+        },
+        reconnecting: () => this.machine.set('reconnecting'),
+        failed: (reason, detail) => this.fail(reason, detail),
+      },
+    );
     this.local = {
       audioMuted: false,
       videoEnabled: options.media === 'video' && !options.policy?.agentVideoOff,
@@ -158,16 +110,16 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
   }
 
   get state(): AgentCallState {
-    return this.currentState;
+    return this.machine.state;
   }
 
   get localStream(): MediaStream | null {
-    return this.media?.localStream ?? null;
+    return this.session.media?.localStream ?? null;
   }
 
   /** Local tracks still open (0 after the call). */
   get liveTrackCount(): number {
-    return this.media?.liveTracks().length ?? 0;
+    return this.session.media?.liveTracks().length ?? 0;
   }
 
   /** The six-digit verification code; the consumer computes the same one. */
@@ -176,7 +128,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
   }
 
   getStats(): Promise<RTCStatsReport | null> {
-    return this.peer?.getStats() ?? Promise.resolve(null);
+    return this.session.peer?.getStats() ?? Promise.resolve(null);
   }
 
   /**
@@ -185,10 +137,10 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
    * @throws {CallError} `invalid-state` unless `idle`.
    */
   invite(): void {
-    this.require(['idle'], 'invite');
+    this.machine.require(['idle'], 'invite');
     const { media, agent, ttlMs, iceServers, policy } = this.options;
-    this.setState('inviting');
-    this.send({
+    this.machine.set('inviting');
+    this.session.send({
       type: 'invite',
       media,
       ...(agent ? { agent } : {}),
@@ -196,7 +148,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
       ...(iceServers ? { iceServers } : {}),
       ...(policy ? { policy } : {}),
     });
-    this.timers.set('answer', (ttlMs ?? DEFAULT_TTL_MS) + this.timeouts.answerGrace, () =>
+    this.session.timers.set('answer', (ttlMs ?? DEFAULT_TTL_MS) + this.timeouts.answerGrace, () =>
       this.end('expired', 'system', 'the consumer did not answer', {
         type: 'cancel',
         reason: 'expired',
@@ -210,7 +162,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
    * @throws {CallError} `invalid-state` once connected or ended.
    */
   cancel(reason?: string): void {
-    this.require(['inviting', 'accepted', 'connecting'], 'cancel');
+    this.machine.require(['inviting', 'accepted', 'connecting'], 'cancel');
     this.end('cancelled', 'local', reason, { type: 'cancel', ...(reason ? { reason } : {}) });
   }
 
@@ -220,29 +172,31 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
    * @throws {CallError} `invalid-state` unless accepted and not ended.
    */
   hangup(reason: HangupReason = 'normal', detail?: string): void {
-    this.require(IN_CALL, 'hangup');
+    this.machine.require(IN_CALL, 'hangup');
     this.end(reason, 'local', detail, { type: 'hangup', reason, ...(detail ? { detail } : {}) });
   }
 
   /** @throws {CallError} `invalid-state` unless accepted and not ended. */
   setAudioMuted(muted: boolean): void {
-    this.require(IN_CALL, 'setAudioMuted');
+    this.machine.require(IN_CALL, 'setAudioMuted');
     this.local.audioMuted = muted;
-    this.media?.setAudioMuted(muted);
+    this.session.media?.setAudioMuted(muted);
     this.mediaStateChanged();
   }
 
   /** @throws {CallError} `invalid-state` on a voice call or outside a call. */
   setVideoEnabled(enabled: boolean): Promise<void> {
-    this.require(IN_CALL, 'setVideoEnabled');
+    this.machine.require(IN_CALL, 'setVideoEnabled');
     if (this.options.media !== 'video')
       throw new CallError('invalid-state', 'a voice call has no video');
-    return this.ops.run(async () => {
+    const session = this.session;
+    return session.ops.run(async () => {
       await this.mediaReady;
-      if (!this.isActive() || !this.media) return;
-      const track = await this.media.setVideoEnabled(enabled);
-      if (!this.isActive()) return;
-      await this.peer?.replaceTrack('video', track);
+      const media = session.media;
+      if (session.closed || !media) return;
+      const track = await media.setVideoEnabled(enabled);
+      if (session.closed) return;
+      await session.peer?.replaceTrack('video', track);
       this.local.videoEnabled = track !== null;
       this.mediaStateChanged();
     });
@@ -250,9 +204,9 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
 
   /** Ends any call and stops listening. The transport stays open. */
   destroy(): void {
-    if (this.currentState === 'inviting') {
+    if (this.state === 'inviting') {
       this.end('cancelled', 'local', 'agent destroyed', { type: 'cancel' });
-    } else if (IN_CALL.includes(this.currentState)) {
+    } else if (this.machine.is(IN_CALL)) {
       this.end('normal', 'local', 'agent destroyed', { type: 'hangup', reason: 'normal' });
     }
     this.stopListening();
@@ -262,30 +216,17 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
   // ---- incoming -----------------------------------------------------------
 
   private receive(data: unknown): void {
-    const parsed = parseMessage(data);
-    if (!parsed.ok) {
-      this.warn('invalid-message', `signaling message dropped: ${parsed.reason}`);
-      return;
-    }
-    const m = parsed.message;
-    if (m.callId !== this.callId || m.from !== 'consumer' || !this.isActive()) return;
+    const m = readMessage(data, 'consumer', (code, text) => this.warn(code, text));
+    if (!m || m.callId !== this.callId || !this.isActive()) return;
     if (!this.seen.add(m.id)) return;
     this.safeEmit('message', m);
+    if (!this.isActive()) return; // a monitoring listener ended the call
     switch (m.type) {
       case 'accept':
-        if (this.currentState !== 'inviting') return this.unexpected(m.type);
-        this.client = m.client;
-        this.timers.clear('answer');
-        this.setState('accepted');
-        this.timers.set('connect', this.timeouts.connect, () =>
-          this.fail('timeout', 'the call did not connect in time'),
-        );
-        this.safeEmit('accepted', { media: m.media, client: { ...m.client } });
-        this.mediaReady = this.ops.run(() => this.startMedia());
+        if (this.state !== 'inviting') return this.unexpected(m);
+        this.onAccept(m);
         return;
       case 'reject':
-        this.end(m.reason, 'remote', m.detail);
-        return;
       case 'hangup':
         this.end(m.reason, 'remote', m.detail);
         return;
@@ -298,73 +239,83 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
         this.safeEmit('remotemediastate', { ...this.remoteMediaState });
         return;
       case 'sdp':
-        if (!IN_CALL.includes(this.currentState)) return this.unexpected(m.type);
-        if (this.currentState === 'accepted') this.setState('connecting');
-        void this.ensurePeer()?.handleDescription(m.description);
+        if (!this.machine.is(IN_CALL) || !this.session.peer) return this.unexpected(m);
+        if (this.state === 'accepted') this.machine.set('connecting');
+        void this.session.peer?.handleDescription(m.description);
         return;
       case 'ice':
-        if (this.peer) void this.peer.handleCandidate(m.candidate);
-        else this.early.push(m.candidate);
+        if (this.session.peer) void this.session.peer.handleCandidate(m.candidate);
+        else this.unexpected(m);
         return;
     }
   }
 
-  private async startMedia(): Promise<void> {
-    const media = new LocalMedia(this.platform.mediaDevices);
-    this.media = media;
-    try {
-      const { cameraError } = await media.start(this.options.media, !this.local.videoEnabled);
-      if (cameraError) this.warn('camera-unavailable', cameraError.message, cameraError);
-    } catch (error) {
-      const e = mediaError(error);
-      if (this.isActive()) {
-        this.fail(e.code === 'permission-denied' ? 'permission-denied' : 'no-device', e.message);
-      }
-      return;
-    }
-    if (!this.isActive()) return;
-    this.local.videoEnabled = media.video !== null;
-    if (media.localStream) this.safeEmit('localstream', media.localStream);
-  }
-
-  private ensurePeer(): PeerSession | null {
-    if (this.peer) return this.peer;
-    const { RTCPeerConnection } = this.platform;
-    if (!RTCPeerConnection) {
-      this.fail('unsupported', 'no RTCPeerConnection on the agent side');
-      return null;
-    }
-    const peer = new PeerSession({
-      RTCPeerConnection,
-      MediaStream: this.platform.MediaStream,
+  private onAccept(m: Extract<Message, { type: 'accept' }>): void {
+    const session = this.session;
+    this.client = m.client;
+    session.timers.clear('answer');
+    // The peer exists from now on, so candidates sent with the offer wait in it.
+    const peer = createPeer(session, this.platform, {
       configuration: rtcConfiguration(
         this.options.iceServers,
         Boolean(this.options.policy?.forceRelay),
       ),
       polite: true,
-      signal: (m) =>
-        this.send(
-          'description' in m
-            ? { type: 'sdp', description: m.description }
-            : { type: 'ice', candidate: m.candidate },
-        ),
       onRemoteStream: (stream) => this.safeEmit('remotestream', stream),
-      onConnectionState: (state) => this.onPeerState(state),
-      onError: () => this.fail('error', 'the connection could not be negotiated'),
-      onWarning: (code, message, cause) =>
-        this.warn(code, message, cause === undefined ? undefined : { name: errorName(cause) }),
+      onState: (state) => this.supervisor.onPeerState(state),
+      onFailure: (detail, error) => {
+        this.log('error', 'negotiation failed', { error: errorName(error) });
+        this.fail('error', detail);
+      },
+      onWarning: (code, message, cause) => this.warn(code, message, cause),
       beforeAnswer: (pc) => this.attachMedia(pc),
     });
-    this.peer = peer;
-    for (const candidate of this.early.splice(0)) void peer.handleCandidate(candidate);
-    return peer;
+    try {
+      peer.open();
+    } catch (error) {
+      const unsupported = (error as CallError | null)?.code === 'unsupported';
+      this.fail(
+        unsupported ? 'unsupported' : 'error',
+        unsupported
+          ? 'no RTCPeerConnection on the agent side'
+          : 'the connection could not be set up',
+      );
+      return;
+    }
+    this.machine.set('accepted');
+    if (session.closed) return; // a listener of the state hung up
+    this.supervisor.start();
+    this.safeEmit('accepted', { media: m.media, client: { ...m.client } });
+    if (session.closed) return; // a listener of `accepted` hung up
+    this.mediaReady = session.ops.run(() => this.startMedia());
+  }
+
+  private async startMedia(): Promise<void> {
+    const session = this.session;
+    if (session.closed) return;
+    // Held by the session before the prompt, so an end during it stops what arrives.
+    const media = new LocalMedia(this.platform.mediaDevices);
+    session.media = media;
+    try {
+      const { cameraError } = await media.start(this.options.media, !this.local.videoEnabled);
+      if (cameraError) this.warn('camera-unavailable', cameraError.message, cameraError);
+    } catch (error) {
+      const e = mediaError(error);
+      if (!session.closed) {
+        this.fail(e.code === 'permission-denied' ? 'permission-denied' : 'no-device', e.message);
+      }
+      return;
+    }
+    if (session.closed) return;
+    this.local.videoEnabled = media.video !== null;
+    if (media.localStream) this.safeEmit('localstream', media.localStream);
   }
 
   /** Sends the agent's tracks on the transceivers the consumer's offer created. */
   private async attachMedia(pc: RTCPeerConnection): Promise<void> {
     await this.mediaReady;
-    const media = this.media;
-    if (!media || !this.isActive()) return;
+    const media = this.session.media;
+    if (!media || this.session.closed) return;
     for (const transceiver of pc.getTransceivers()) {
       const kind = transceiver.receiver.track?.kind;
       const track = kind === 'audio' ? media.audio : kind === 'video' ? media.video : null;
@@ -374,38 +325,13 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
     }
   }
 
-  private onPeerState(state: PeerConnectionState): void {
-    if (!this.isActive()) return;
-    if (state === 'connected') {
-      this.timers.clear('connect');
-      this.timers.clear('reconnect');
-      if (this.currentState === 'connecting') this.connectedAt = this.clock.now();
-      if (this.currentState === 'connecting' || this.currentState === 'reconnecting') {
-        this.setState('connected');
-        this.sendMediaState();
-      }
-    } else if (
-      (state === 'disconnected' || state === 'failed') &&
-      this.currentState === 'connected'
-    ) {
-      // The consumer, as offerer, restarts ICE; the agent waits for it.
-      this.setState('reconnecting');
-      this.timers.set('reconnect', this.timeouts.reconnect, () =>
-        this.fail('network', 'the connection was lost and could not be restored'),
-      );
-    } else if (state === 'closed') {
-      this.fail('error', 'the peer connection closed');
-    }
-  }
-
   private mediaStateChanged(): void {
-    if (this.currentState === 'connected' || this.currentState === 'reconnecting')
-      this.sendMediaState();
+    if (this.machine.is(['connected', 'reconnecting'])) this.sendMediaState();
   }
 
   private sendMediaState(): void {
     const { audioMuted, videoEnabled } = this.local;
-    this.send({ type: 'media-state', audioMuted, videoEnabled });
+    this.session.send({ type: 'media-state', audioMuted, videoEnabled });
   }
 
   // ---- ending ---------------------------------------------------------------
@@ -414,60 +340,25 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
     this.end(reason, 'system', detail, { type: 'hangup', reason, detail });
   }
 
+  /** The one way the call ends: the last message, the session closed, then `ended`. */
   private end(reason: AgentEndReason, by: EndedBy, detail?: string, notify?: MessageBody): void {
-    if (!this.isActive()) return;
-    if (notify) this.send(notify);
-    this.timers.clearAll();
-    this.peer?.close();
-    this.media?.stop();
-    this.peer = null;
-    this.early = [];
-    const durationMs = this.connectedAt === undefined ? 0 : this.clock.now() - this.connectedAt;
-    this.setState('ended');
+    if (!this.isActive() || !this.session.close(notify)) return;
+    this.machine.set('ended');
     this.safeEmit('ended', {
       callId: this.callId,
       reason,
       by,
-      durationMs,
+      durationMs: this.session.durationMs(),
       ...(detail ? { detail } : {}),
     });
   }
 
-  // ---- plumbing -------------------------------------------------------------
-
   private isActive(): boolean {
-    return this.currentState !== 'idle' && this.currentState !== 'ended';
+    return this.state !== 'idle' && this.state !== 'ended';
   }
 
-  private setState(next: AgentCallState): void {
-    const previous = this.currentState;
-    if (!TRANSITIONS.get(previous)?.includes(next)) {
-      this.log('error', `illegal transition ${previous} -> ${next}`);
-      return;
-    }
-    this.currentState = next;
-    this.safeEmit('statechange', { state: next, previous });
-  }
-
-  private require(states: readonly AgentCallState[], method: string): void {
-    if (!states.includes(this.currentState)) {
-      throw new CallError(
-        'invalid-state',
-        `${method}() is not allowed in state ${this.currentState}`,
-      );
-    }
-  }
-
-  private send(body: MessageBody): void {
-    try {
-      this.options.transport.send(envelope(body, this.callId, 'agent'));
-    } catch (error) {
-      this.log('error', `transport.send threw for ${body.type}`, { error: errorName(error) });
-    }
-  }
-
-  private unexpected(type: string): void {
-    this.warn('unexpected-message', `ignored ${type} in state ${this.currentState}`);
+  private unexpected(m: Message): void {
+    this.warn('unexpected-message', `ignored ${m.type} in state ${this.state}`);
   }
 
   private warn(code: CallWarning['code'], message: string, cause?: unknown): void {

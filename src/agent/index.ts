@@ -1,4 +1,5 @@
-export { AgentCall, DEFAULT_AGENT_TIMEOUTS } from './AgentCall';
+export { AgentCall } from './AgentCall';
+export { DEFAULT_AGENT_TIMEOUTS } from './types';
 export type {
   AgentCallEvents,
   AgentCallOptions,
@@ -6,4 +7,4 @@ export type {
   AgentEndReason,
   AgentEndedEvent,
   AgentTimeouts,
-} from './AgentCall';
+} from './types';

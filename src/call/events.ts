@@ -56,6 +56,11 @@ export type WarningCode =
   | 'camera-unavailable'
   /** An ICE candidate could not be applied. */
   | 'ice-candidate'
+  /**
+   * A description from the other side could not be applied mid-call; the
+   * connection stays as it was and the call goes on.
+   */
+  | 'negotiation'
   /** An application listener threw; the call went on. */
   | 'listener-error'
   /** The transport refused something it received (a foreign origin) or could not send. */

@@ -1,10 +1,8 @@
-import type { CallClient } from './CallClient';
 import type { CallEvents } from './events';
 import type { CallState } from './states';
 import type { Clock } from '../foundation/timers';
 import type { Logger } from '../foundation/log';
 import type { VideoEncoding } from '../peer/encoding';
-
 
 /** The events an extension may emit. */
 export type ExtensionEvent = 'quality' | 'bandwidth' | 'warning';
@@ -12,9 +10,10 @@ export type ExtensionEvent = 'quality' | 'bandwidth' | 'warning';
 /**
  * What an extension can do beyond the client's public API: emit the
  * client's events, and steer the video sender of the current call.
+ * (`CallExtensionContext` is this context of a `CallClient`.)
  */
-export interface CallExtensionContext {
-  readonly client: CallClient;
+export interface ExtensionContext<Client> {
+  readonly client: Client;
   /** The client's clock: an extension's timers follow the client's time. */
   readonly clock: Clock;
   readonly log: Logger;
@@ -46,8 +45,9 @@ export interface CallExtensionContext {
 /**
  * A feature added to a client at construction (`extensions` option), built
  * on its events and the context. Returns what to run at `destroy()`.
+ * (`CallExtension` is an extension of a `CallClient`.)
  *
  * @example
  * new CallClient({ transport, extensions: [qualityMonitor()] });
  */
-export type CallExtension = (context: CallExtensionContext) => (() => void) | void;
+export type Extension<Client> = (context: ExtensionContext<Client>) => (() => void) | void;

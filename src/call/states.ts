@@ -31,6 +31,15 @@ export const TRANSITIONS: ReadonlyMap<CallState, readonly CallState[]> = new Map
   ['ended', ['invited']],
 ]);
 
+/** From accepted to the end: the states of a call that has media. */
+export const IN_CALL: readonly CallState[] = [
+  'accepted',
+  'media-permission',
+  'connecting',
+  'connected',
+  'reconnecting',
+];
+
 export function canTransition(from: CallState, to: CallState): boolean {
   const allowed = TRANSITIONS.get(from);
   return allowed !== undefined && contains(allowed, to);

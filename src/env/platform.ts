@@ -1,10 +1,22 @@
-import type { Environment } from './support';
+import type { UserAgentDataLike } from './browser';
 
 /**
  * The browser APIs the SDK uses, injectable so that the same code runs in a
  * browser and in Node (with wrtc and synthetic devices) and can be faked in
  * unit tests. Nothing is read from the global scope at import time.
  */
+
+/**
+ * Facts about the page the SDK runs in. Read from the browser when not
+ * injected; a field left undefined means "not a browser page" and its check
+ * is skipped (Node with wrtc has no secure context, frames or user agent).
+ */
+export interface Environment {
+  secureContext?: boolean;
+  topFrame?: boolean;
+  userAgent?: string;
+  userAgentData?: UserAgentDataLike;
+}
 
 /** The part of `navigator.mediaDevices` the SDK uses. */
 export interface MediaDevicesLike {

@@ -1,18 +1,8 @@
-import type { PartialPlatform } from './platform';
+import type { Environment, PartialPlatform } from './platform';
+
+export type { Environment };
 import { parseUserAgent } from './browser';
 import type { BrowserInfo, BrowserName, UserAgentDataLike } from './browser';
-
-/**
- * Facts about the page the SDK runs in. Read from the browser when not
- * injected; a field left undefined means "not a browser page" and its check
- * is skipped (Node with wrtc has no secure context, frames or user agent).
- */
-export interface Environment {
-  secureContext?: boolean;
-  topFrame?: boolean;
-  userAgent?: string;
-  userAgentData?: UserAgentDataLike;
-}
 
 /**
  * The oldest major version supported of each browser, or `false` for none.

@@ -4,11 +4,13 @@
  * arrives, then hands over everything it received, in order, to a
  * CallClient. Pages where no agent ever calls pay for the loader alone.
  *
- * It imports nothing from the SDK but one small pure function: the SDK is
- * what it loads.
+ * It imports nothing from the SDK but a few small pure functions: the SDK is
+ * what it loads. Like the SDK's call paths it uses no Array.prototype helper,
+ * which the page may have replaced.
  */
-import { idOf, looksLikeSignaling } from '../transport/signaling';
+import { idOf, readSignaling } from '../transport/signaling';
 import { assertSecureSocketUrl } from '../transport/websocket';
+import { drain } from '../util/list';
 
 /** The part of the SDK's Transport the loader builds and hands over. */
 interface HandoverTransport {
@@ -77,22 +79,6 @@ export interface LoaderHandle {
 type Listener = Parameters<HandoverTransport['listen']>[0];
 type Page = NonNullable<LoaderOptions['window']>;
 
-/** True for a payload (JSON text or object) whose `type` is `invite`. */
-function isInvite(payload: unknown): boolean {
-  let value = payload;
-  if (typeof payload === 'string') {
-    if (payload.length > 65_536 || payload.indexOf('"invite"') < 0) return false;
-    try {
-      value = JSON.parse(payload);
-    } catch {
-      return false;
-    }
-  }
-  return (
-    typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'invite'
-  );
-}
-
 /**
  * Starts listening for invitations.
  *
@@ -117,14 +103,26 @@ export function watch(options: LoaderOptions): LoaderHandle {
   let socket: WebSocket | null = null;
   let unsubscribe: (() => void) | null = null;
 
+  // Each text is parsed once, here (none over the size limit): the client
+  // gets the parsed value.
   const receive = (data: unknown) => {
-    if (stopped || !looksLikeSignaling(data)) return;
-    const id = idOf(data);
+    const read = stopped ? null : readSignaling(data);
+    if (!read) return;
+    if (read.refused !== undefined) {
+      if (live) listener?.warning?.(read.refused);
+      return;
+    }
+    const value = read.value;
+    const id = idOf(value);
     if (id !== undefined && sentIds.has(id)) return; // our own message, echoed
-    if (live && listener) return listener.message(data);
-    buffered[buffered.length] = data;
-    if (buffered.length > 1_000) buffered.shift();
-    if (!loading && isInvite(data)) load();
+    if (live && listener) return listener.message(value);
+    buffered[buffered.length] = value;
+    if (buffered.length > 1_000) {
+      // The oldest goes; by hand, as the page may have replaced shift().
+      for (let i = 1; i < buffered.length; i++) buffered[i - 1] = buffered[i];
+      buffered.length--;
+    }
+    if (!loading && (value as { type?: unknown }).type === 'invite') load();
   };
   const closed = (reason: string) => {
     closedReason = reason;
@@ -155,7 +153,8 @@ export function watch(options: LoaderOptions): LoaderHandle {
     listen: (l) => {
       listener = l;
       return () => {
-        listener = null;
+        // A client that was replaced and unsubscribes late leaves the current one.
+        if (listener === l) listener = null;
       };
     },
     close: () => {
@@ -172,19 +171,34 @@ export function watch(options: LoaderOptions): LoaderHandle {
   function start(): void {
     const sdk = win.MessagingCalls;
     if (!sdk || stopped) return fail(new Error('the SDK bundle did not define MessagingCalls'));
+    let client: unknown;
     try {
       const extra = typeof options.client === 'function' ? options.client(sdk) : options.client;
-      const client = new sdk.CallClient({ ...extra, transport: handover });
-      loaded = true;
+      client = new sdk.CallClient({ ...extra, transport: handover });
+    } catch (error) {
+      return fail(error); // no client was made: the next invitation tries again
+    }
+    loaded = true;
+    // A throwing onReady is reported, and the client is kept and goes live all
+    // the same: onReady is the page's callback, and like any listener of the
+    // SDK its bug must not break calls. The listeners it attached before it
+    // threw still work, and this transport keeps one client: making another
+    // at the next invitation would leave two clients on it (the page may hold
+    // the first) and run a broken onReady again at every invitation.
+    try {
       options.onReady(client);
+    } catch (error) {
+      options.onError?.(error);
+    } finally {
       // Now that the application listens: what was buffered, the invitation
-      // included, in order; then everything as it comes.
-      const pending = buffered.splice(0, buffered.length);
-      for (let i = 0; i < pending.length; i++) listener?.message(pending[i]);
+      // included, in order (also what arrives meanwhile); then everything as
+      // it comes.
+      while (buffered.length > 0) {
+        const pending = drain(buffered);
+        for (let i = 0; i < pending.length; i++) listener?.message(pending[i]);
+      }
       live = true;
       if (closedReason) listener?.close(closedReason);
-    } catch (error) {
-      fail(error);
     }
   }
 

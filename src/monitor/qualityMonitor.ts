@@ -1,4 +1,4 @@
-import type { CallExtension } from '../call/extension';
+import type { CallExtension } from '../call/CallClient';
 import { Timers } from '../foundation/timers';
 import { statsEntries, summarizeStats } from '../quality/stats';
 import type { StatsEntry } from '../quality/stats';

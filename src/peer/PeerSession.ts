@@ -2,6 +2,7 @@ import type { IceCandidate, SessionDescription } from '../protocol/messages';
 import type { MediaStreamConstructor, RTCPeerConnectionConstructor } from '../env/platform';
 import { candidateToJSON, iceErrorText } from './ice';
 import { SerialQueue } from '../foundation/queue';
+import { CallError } from '../foundation/errors';
 import type { VideoEncoding } from './encoding';
 import { contains, firstWhere } from '../util/list';
 
@@ -10,7 +11,8 @@ export type PeerConnectionState =
   'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
 export interface PeerSessionOptions {
-  RTCPeerConnection: RTCPeerConnectionConstructor;
+  /** Absent where the browser has no WebRTC: `open()` then throws `unsupported`. */
+  RTCPeerConnection: RTCPeerConnectionConstructor | undefined;
   MediaStream?: MediaStreamConstructor | undefined;
   configuration: RTCConfiguration;
   /** Perfect negotiation role: the polite peer yields when offers collide. */
@@ -24,6 +26,12 @@ export interface PeerSessionOptions {
   onError(error: unknown): void;
   /** Non-fatal problems (a candidate that could not be applied). */
   onWarning(code: 'ice-candidate' | 'unexpected-message', message: string, cause: unknown): void;
+  /**
+   * A description from the other side could not be applied (or answered).
+   * The session is back where it was before it (rolled back where needed);
+   * whether the call can go on is the caller's decision.
+   */
+  onRemoteDescriptionError(error: unknown): void;
   /**
    * A round of candidate gathering ended with no candidate at all (with a
    * forced relay: the TURN server refused or could not be reached). `detail`
@@ -39,13 +47,18 @@ export interface PeerSessionOptions {
  * (https://w3c.github.io/webrtc-pc/#perfect-negotiation-example), candidates
  * buffered until a remote description exists, one remote stream.
  *
+ * The session exists before its connection: candidates that arrive before
+ * `open()` (the other side can be quicker than a permission prompt) wait
+ * in the same buffer as those that arrive before the remote description,
+ * so the session is a call's only candidate buffer.
+ *
  * Every operation that touches the signaling state runs through one queue,
  * so an offer, an incoming description and candidates never interleave; an
  * incoming offer while a local offer is pending is a collision by definition.
  * A session can be closed and replaced without touching the call around it.
  */
 export class PeerSession {
-  readonly pc: RTCPeerConnection;
+  private connection: RTCPeerConnection | null = null;
   private readonly queue = new SerialQueue();
   private closed = false;
   private hasRemoteDescription = false;
@@ -55,9 +68,27 @@ export class PeerSession {
   private gathered = 0;
   private iceError: string | null = null;
 
-  constructor(private readonly options: PeerSessionOptions) {
-    const pc = new options.RTCPeerConnection(options.configuration);
-    this.pc = pc;
+  constructor(private readonly options: PeerSessionOptions) {}
+
+  /** The connection; only read once it is open. */
+  private get pc(): RTCPeerConnection {
+    return this.connection as RTCPeerConnection;
+  }
+
+  get isOpen(): boolean {
+    return this.connection !== null;
+  }
+
+  /**
+   * Creates the RTCPeerConnection (throws what its constructor throws, such
+   * as a TURN server without credentials). Idempotent.
+   */
+  open(): RTCPeerConnection {
+    if (this.connection) return this.connection;
+    const Ctor = this.options.RTCPeerConnection;
+    if (!Ctor) throw new CallError('unsupported', 'this browser has no WebRTC (RTCPeerConnection)');
+    const pc = new Ctor(this.options.configuration);
+    this.connection = pc;
     pc.onicecandidate = (event) => {
       if (this.closed) return;
       // An empty candidate string is how some browsers say "end of candidates".
@@ -88,6 +119,7 @@ export class PeerSession {
     } else {
       pc.oniceconnectionstatechange = () => this.report(iceToConnection(pc.iceConnectionState));
     }
+    return pc;
   }
 
   /** Adds a transceiver whose sender sends `track` (or nothing yet, when null). */
@@ -98,7 +130,7 @@ export class PeerSession {
   /** Sends `track` (or nothing) on the existing sender of that kind, without renegotiating. */
   replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
     return this.queue.run(async () => {
-      if (this.closed) return;
+      if (this.closed || !this.connection) return;
       const transceiver = this.transceiverOf(kind);
       if (!transceiver) throw new Error(`no ${kind} transceiver`);
       await transceiver.sender.replaceTrack(track);
@@ -111,7 +143,7 @@ export class PeerSession {
    */
   setVideoEncoding(encoding: VideoEncoding): Promise<void> {
     return this.queue.run(async () => {
-      const sender = this.transceiverOf('video')?.sender;
+      const sender = this.connection ? this.transceiverOf('video')?.sender : undefined;
       if (this.closed || !sender || typeof sender.getParameters !== 'function') return;
       const parameters = sender.getParameters();
       const first = parameters.encodings?.[0];
@@ -130,13 +162,14 @@ export class PeerSession {
 
   /** The transceiver that carries `kind`, found by its receiver's track (always present). */
   transceiverOf(kind: 'audio' | 'video'): RTCRtpTransceiver | undefined {
-    return firstWhere(this.pc.getTransceivers(), (t) => t.receiver.track?.kind === kind);
+    if (!this.connection) return undefined;
+    return firstWhere(this.connection.getTransceivers(), (t) => t.receiver.track?.kind === kind);
   }
 
   /** Makes and sends an offer if none is pending. `iceRestart` gathers new ICE credentials. */
   negotiate(options: { iceRestart?: boolean } = {}): Promise<void> {
     return this.queue.run(async () => {
-      if (this.closed) return;
+      if (this.closed || !this.connection) return;
       try {
         // A restart replaces an offer that was never answered (it may have been lost).
         if (options.iceRestart && this.pc.signalingState === 'have-local-offer') {
@@ -160,6 +193,14 @@ export class PeerSession {
   handleDescription(description: SessionDescription): Promise<void> {
     return this.queue.run(async () => {
       if (this.closed) return;
+      if (!this.connection) {
+        this.options.onWarning(
+          'unexpected-message',
+          'description before the connection',
+          undefined,
+        );
+        return;
+      }
       const collision = description.type === 'offer' && this.pc.signalingState !== 'stable';
       if (collision && !this.options.polite) return; // the impolite peer keeps its own offer
       if (description.type === 'answer' && this.pc.signalingState !== 'have-local-offer') {
@@ -187,7 +228,13 @@ export class PeerSession {
           this.options.signal({ description: { type: 'answer', sdp: answer.sdp ?? '' } });
         }
       } catch (error) {
-        if (!this.closed) this.options.onError(error);
+        if (this.closed) return;
+        // A description that cannot be applied leaves the connection as it
+        // was: an offer applied but not answered is rolled back to stable.
+        if (this.pc.signalingState === 'have-remote-offer') {
+          await this.pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+        }
+        if (!this.closed) this.options.onRemoteDescriptionError(error);
       }
     });
   }
@@ -204,8 +251,8 @@ export class PeerSession {
     });
   }
 
-  getStats(): Promise<RTCStatsReport> {
-    return this.pc.getStats();
+  getStats(): Promise<RTCStatsReport | null> {
+    return this.connection ? this.connection.getStats() : Promise.resolve(null);
   }
 
   /** Closes the connection. Idempotent; nothing is signaled or reported afterwards. */
@@ -213,7 +260,8 @@ export class PeerSession {
     if (this.closed) return;
     this.closed = true;
     this.pendingCandidates = [];
-    const pc = this.pc;
+    const pc = this.connection;
+    if (!pc) return;
     pc.onicecandidate = pc.ontrack = pc.onnegotiationneeded = pc.onicecandidateerror = null;
     pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
     try {

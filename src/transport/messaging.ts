@@ -2,7 +2,7 @@ import type { Message } from '../protocol/messages';
 import { SeenIds } from '../protocol/ids';
 import { Listeners } from './listeners';
 import { errorName } from '../foundation/log';
-import { idOf, looksLikeSignaling } from './signaling';
+import { idOf, readSignaling } from './signaling';
 import type { Transport, TransportListener } from './types';
 
 export interface MessagingTransportOptions {
@@ -23,6 +23,8 @@ export interface MessagingTransportOptions {
  * functions the integration supplies. Conversation events that are not call
  * signaling (chat text, typing indicators, other rich content) are ignored,
  * and so are this side's own messages when the conversation echoes them.
+ * Signaling text is parsed once, never when over the protocol's size limit
+ * (refused with a warning, as is broken JSON), and handed on parsed.
  *
  * @example
  * const transport = new MessagingTransport({
@@ -66,10 +68,12 @@ export class MessagingTransport implements Transport {
   }
 
   private receive(payload: unknown): void {
-    if (!looksLikeSignaling(payload)) return;
-    const id = idOf(payload);
+    const read = readSignaling(payload);
+    if (!read) return;
+    if (read.refused !== undefined) return this.listeners.warning(read.refused);
+    const id = idOf(read.value);
     if (id !== undefined && this.sentIds.has(id)) return; // our own message, echoed
-    this.listeners.message(payload);
+    this.listeners.message(read.value);
   }
 
   private failed(message: Message, error: unknown): void {

@@ -3,7 +3,7 @@ import { contains } from '../util/list';
 import { listenerMethod } from '../util/events';
 import { Listeners } from './listeners';
 import { errorName } from '../foundation/log';
-import { looksLikeSignaling } from './signaling';
+import { readSignaling } from './signaling';
 import type { Transport, TransportListener } from './types';
 
 /** What the transport posts to: a window (an iframe's contentWindow, or window.parent). */
@@ -33,7 +33,9 @@ export interface PostMessageTransportOptions {
  * window in an iframe while the SDK runs in the top frame (or the reverse).
  * Each message is posted as its JSON text to the one configured origin.
  * Incoming messages are accepted only from the allowed origins and the
- * target window; anything else is dropped and reported as a warning.
+ * target window; anything else is dropped and reported as a warning. A
+ * signaling text is parsed once, never when over the protocol's size limit
+ * (refused with a warning, as is broken JSON), and handed on parsed.
  *
  * @throws {TypeError} for `targetOrigin` `*` or a missing target.
  * @example
@@ -94,6 +96,8 @@ export class PostMessageTransport implements Transport {
       this.listeners.warning('ignored a message from a window other than the target');
       return;
     }
-    if (looksLikeSignaling(event.data)) this.listeners.message(event.data);
+    const read = readSignaling(event.data);
+    if (read?.refused !== undefined) this.listeners.warning(read.refused);
+    else if (read) this.listeners.message(read.value);
   }
 }

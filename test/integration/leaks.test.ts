@@ -488,7 +488,7 @@ test("a description the engine refuses: Chromium's error, which quotes the SDP l
     /a=fingerprint:(\S+) (\S+)/,
     'a=fingerprint:$1 ZZ:$2',
   );
-  const ended = nextEvent<EndedEvent>(leg.client, 'ended');
+  const warning = nextEvent<CallWarning>(leg.client, 'warning');
   leg.injector.inject({
     v: 1,
     id: newId(),
@@ -497,7 +497,12 @@ test("a description the engine refuses: Chromium's error, which quotes the SDP l
     type: 'sdp',
     description: { type: 'offer', sdp: corrupt },
   });
-  expect(await ended).toMatchObject({ reason: 'error', by: 'system' });
+  // The connected call keeps its connection and goes on (the error is named, never quoted).
+  expect(await warning).toMatchObject({ code: 'negotiation', cause: { name: 'OperationError' } });
+  expect(leg.client.state).toBe('connected');
+  const ended = nextEvent<EndedEvent>(leg.client, 'ended');
+  leg.client.hangup();
+  expect(await ended).toMatchObject({ reason: 'normal', by: 'local' });
   expectNoLeaks(leg, []);
 });
 

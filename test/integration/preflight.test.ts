@@ -1,5 +1,5 @@
 import wrtc from 'wrtc';
-import { preflight } from '../../src/env/preflight';
+import { preflight } from '../../src/diagnostics/preflight';
 import { createNodePlatform } from '../../src/testing';
 import { startTurn } from '../support/turn';
 import type { TurnServer } from '../support/turn';

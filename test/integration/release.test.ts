@@ -148,8 +148,8 @@ test.each([
     client.on('invitation', () => {
       // The parsed iceServers the client keeps for the call (a private field:
       // nothing public exposes the credentials, by design).
-      const kept = (client as unknown as { call: { iceServers?: RTCIceServer[] } | null }).call
-        ?.iceServers;
+      const kept = (client as unknown as { core: { call: { iceServers?: RTCIceServer[] } | null } })
+        .core.call?.iceServers;
       keptCredential = kept?.[0]?.credential;
       if (kept?.[0]) {
         refs.set("the invitation's iceServers array", new WeakRef(kept));

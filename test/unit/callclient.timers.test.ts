@@ -5,7 +5,7 @@
  */
 import { CallClient, DEFAULT_TIMEOUTS } from '../../src/call/CallClient';
 import { CallError } from '../../src/foundation/errors';
-import type { CallExtension, CallExtensionContext } from '../../src/call/extension';
+import type { CallExtension, CallExtensionContext } from '../../src/call/CallClient';
 import type { CallTimeouts } from '../../src/call/CallClient';
 import type { Clock } from '../../src/foundation/timers';
 import { qualityMonitor } from '../../src/monitor/qualityMonitor';

@@ -23,16 +23,21 @@ function fakeSdk() {
   const clients: {
     received: unknown[];
     options: Record<string, unknown>;
-    transport: { send(m: unknown): void };
+    transport: CallClient['transport'];
+    stopListening: () => void;
   }[] = [];
   class CallClient {
     received: unknown[] = [];
     options: Record<string, unknown>;
-    transport: { send(m: unknown): void; listen(l: { message(d: unknown): void }): () => void };
+    transport: {
+      send(m: unknown): void;
+      listen(l: { message(d: unknown): void; warning?(w: string): void }): () => void;
+    };
+    stopListening: () => void;
     constructor(options: Record<string, unknown>) {
       this.options = options;
       this.transport = options.transport as CallClient['transport'];
-      this.transport.listen({ message: (d) => this.received.push(d) });
+      this.stopListening = this.transport.listen({ message: (d) => this.received.push(d) });
       clients.push(this);
     }
   }
@@ -96,10 +101,10 @@ test('hands the client every buffered message in order, after onReady, then live
   expect(handle.loaded).toBe(true);
   expect(order).toEqual(['ready with 0 delivered']);
   const client = clients[0]!;
-  expect(client.received).toEqual([first, second]);
+  expect(client.received).toEqual([JSON.parse(first), JSON.parse(second)]);
   const third = cancel();
   c.incoming(third);
-  expect(client.received).toEqual([first, second, third]);
+  expect(client.received).toEqual([first, second, third].map((t) => JSON.parse(t)));
 });
 
 test('the client sends through the conversation, and its echoes do not come back', () => {
@@ -175,4 +180,149 @@ test('client options may be made from the loaded SDK (an extension of the bundle
   expect(options.extensions).toEqual(['monitor']);
   expect(options.requireTopFrame).toBe(false);
   expect(options.transport).toBeDefined();
+});
+
+/** Runs `fn` on a page that replaced an Array.prototype method with one that throws. */
+function withBrokenArrayMethod(name: 'splice' | 'shift', fn: () => void): void {
+  const proto = Array.prototype as unknown as Record<string, unknown>;
+  const original = proto[name];
+  proto[name] = () => {
+    throw new Error(`Array.prototype.${name} broken by the page`);
+  };
+  try {
+    fn();
+  } finally {
+    proto[name] = original;
+  }
+}
+
+test('hands over the buffered messages on a page that replaced Array.prototype.splice', () => {
+  const page = fakePage();
+  const c = conversation();
+  const { sdk, clients } = fakeSdk();
+  const errors: unknown[] = [];
+  const first = invite();
+  withBrokenArrayMethod('splice', () => {
+    watch({
+      src: '/sdk.js',
+      messaging: c.messaging,
+      window: page,
+      onReady: () => undefined,
+      onError: (e) => errors.push(e),
+    });
+    c.incoming(first);
+    page.MessagingCalls = sdk;
+    page.scripts[0]?.onload?.();
+  });
+  expect(errors).toEqual([]);
+  expect(clients).toHaveLength(1);
+  expect(clients[0]!.received).toEqual([JSON.parse(first)]);
+});
+
+test('keeps the newest 1,000 messages while loading, on a page that replaced Array.prototype.shift', () => {
+  const page = fakePage();
+  const c = conversation();
+  const { sdk, clients } = fakeSdk();
+  const sent: string[] = [];
+  withBrokenArrayMethod('shift', () => {
+    watch({ src: '/sdk.js', messaging: c.messaging, window: page, onReady: () => undefined });
+    for (let i = 0; i < 1_001; i++) {
+      const text = i === 0 ? invite() : cancel();
+      sent.push(text);
+      c.incoming(text);
+    }
+  });
+  page.MessagingCalls = sdk;
+  page.scripts[0]?.onload?.();
+  const received = clients[0]!.received;
+  expect(received).toHaveLength(1_000);
+  expect(received[0]).toEqual(JSON.parse(sent[1]!));
+  expect(received[999]).toEqual(JSON.parse(sent[1_000]!));
+});
+
+test("a replaced client's late unsubscribe leaves the current listener in place", () => {
+  const page = fakePage();
+  const c = conversation();
+  const { sdk, clients } = fakeSdk();
+  page.MessagingCalls = sdk;
+  watch({ src: '/sdk.js', messaging: c.messaging, window: page, onReady: () => undefined });
+  c.incoming(invite());
+  const old = clients[0]!;
+  const current: unknown[] = [];
+  old.transport.listen({ message: (d) => current.push(d) }); // a client that replaces it
+  old.stopListening(); // the old one unsubscribes late
+  const later = cancel();
+  c.incoming(later);
+  expect(current).toEqual([JSON.parse(later)]);
+});
+
+test('a throwing onReady is reported, and the next invitation reaches the same client', () => {
+  const page = fakePage();
+  const c = conversation();
+  const { sdk, clients } = fakeSdk();
+  const errors: unknown[] = [];
+  const broken = new Error('onReady broken by the page');
+  page.MessagingCalls = sdk;
+  const handle = watch({
+    src: '/sdk.js',
+    messaging: c.messaging,
+    window: page,
+    onReady: () => {
+      throw broken;
+    },
+    onError: (e) => errors.push(e),
+  });
+  const first = invite();
+  c.incoming(first);
+  expect(errors).toEqual([broken]);
+  expect(handle.loaded).toBe(true);
+  const second = JSON.stringify(envelope({ type: 'invite', media: 'voice' }, 'c2', 'agent'));
+  c.incoming(second);
+  expect(clients).toHaveLength(1);
+  expect(clients[0]!.received).toEqual([JSON.parse(first), JSON.parse(second)]);
+  expect(errors).toEqual([broken]);
+});
+
+describe('text read once', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('a 1 MB text is dropped without being parsed', () => {
+    const page = fakePage();
+    const c = conversation();
+    watch({ src: '/sdk.js', messaging: c.messaging, window: page, onReady: () => undefined });
+    const huge = JSON.stringify({
+      ...envelope({ type: 'invite', media: 'video' }, 'c1', 'agent'),
+      padding: 'x'.repeat(1 << 20),
+    });
+    const parse = jest.spyOn(JSON, 'parse');
+    c.incoming(huge);
+    expect(parse).not.toHaveBeenCalled();
+    expect(page.scripts).toHaveLength(0);
+  });
+
+  test('once the client listens, a refused text reaches it as a warning', () => {
+    const page = fakePage();
+    const c = conversation();
+    const { sdk, clients } = fakeSdk();
+    page.MessagingCalls = sdk;
+    watch({ src: '/sdk.js', messaging: c.messaging, window: page, onReady: () => undefined });
+    c.incoming(invite());
+    const warnings: string[] = [];
+    clients[0]!.transport.listen({ message: () => undefined, warning: (w) => warnings.push(w) });
+    c.incoming('{"v":1,"type":');
+    expect(warnings).toEqual(['dropped a signaling message that is not valid JSON']);
+  });
+
+  test('an invitation is parsed exactly once on its way to the client', () => {
+    const page = fakePage();
+    const c = conversation();
+    const { sdk, clients } = fakeSdk();
+    page.MessagingCalls = sdk;
+    watch({ src: '/sdk.js', messaging: c.messaging, window: page, onReady: () => undefined });
+    const text = invite();
+    const parse = jest.spyOn(JSON, 'parse');
+    c.incoming(text);
+    expect(parse).toHaveBeenCalledTimes(1);
+    expect(clients[0]!.received).toEqual([JSON.parse(text)]);
+  });
 });

@@ -2,8 +2,16 @@ import { MessagingTransport } from '../../src/transport/messaging';
 import { PostMessageTransport } from '../../src/transport/postmessage';
 import type { MessageSource, PostTarget } from '../../src/transport/postmessage';
 import { envelope } from '../../src/protocol/envelope';
+import { MAX_MESSAGE_BYTES } from '../../src/protocol/messages';
+import { parseMessage } from '../../src/protocol/validate';
 
 const invite = () => envelope({ type: 'invite', media: 'voice' }, 'call-1', 'agent');
+
+/** An invitation of about 1 MB: far over the protocol's size limit. */
+const hugeInvite = () => JSON.stringify({ ...invite(), padding: 'x'.repeat(1 << 20) });
+const OVER_LIMIT = `dropped a signaling message over ${MAX_MESSAGE_BYTES} bytes`;
+
+afterEach(() => jest.restoreAllMocks());
 
 function recorder() {
   const got = { messages: [] as unknown[], warnings: [] as string[], closes: [] as string[] };
@@ -46,7 +54,7 @@ describe('MessagingTransport', () => {
     expect(c.published).toEqual([JSON.stringify(m)]);
   });
 
-  test('passes signaling on, as text or object, and ignores other conversation events', () => {
+  test('passes signaling on (text as its parsed value) and ignores other conversation events', () => {
     const c = conversation();
     const { got, listener } = recorder();
     c.transport.listen(listener);
@@ -58,15 +66,54 @@ describe('MessagingTransport', () => {
     c.incoming(null);
     c.incoming(JSON.stringify(m));
     c.incoming(m);
-    expect(got.messages).toEqual([JSON.stringify(m), m]);
+    expect(got.messages).toEqual([m, m]);
+    expect(got.warnings).toEqual([]);
   });
 
-  test('hands broken JSON that was meant as signaling to the validator', () => {
+  test('refuses broken JSON that was meant as signaling with a warning', () => {
     const c = conversation();
     const { got, listener } = recorder();
     c.transport.listen(listener);
     c.incoming('{"v":1,"type":');
-    expect(got.messages).toEqual(['{"v":1,"type":']);
+    expect(got.messages).toEqual([]);
+    expect(got.warnings).toEqual(['dropped a signaling message that is not valid JSON']);
+  });
+
+  test('refuses a 1 MB text with a warning, without parsing it', () => {
+    const c = conversation();
+    const { got, listener } = recorder();
+    c.transport.listen(listener);
+    const huge = hugeInvite();
+    const parse = jest.spyOn(JSON, 'parse');
+    c.incoming(huge);
+    expect(parse).not.toHaveBeenCalled();
+    expect(got.messages).toEqual([]);
+    expect(got.warnings).toEqual([OVER_LIMIT]);
+  });
+
+  test('passes on a message of exactly the size limit', () => {
+    const c = conversation();
+    const results: unknown[] = [];
+    c.transport.listen({ message: (d) => results.push(parseMessage(d)), close: () => undefined });
+    const m = envelope({ type: 'cancel', reason: '' }, 'call-1', 'agent');
+    const text = JSON.stringify({
+      ...m,
+      reason: 'r'.repeat(MAX_MESSAGE_BYTES - JSON.stringify(m).length),
+    });
+    expect(text).toHaveLength(MAX_MESSAGE_BYTES);
+    c.incoming(text);
+    expect(results).toEqual([{ ok: true, message: JSON.parse(text) }]);
+  });
+
+  test('parses a valid message once, and the validator takes the parsed value', () => {
+    const c = conversation();
+    const results: unknown[] = [];
+    c.transport.listen({ message: (d) => results.push(parseMessage(d)), close: () => undefined });
+    const m = invite();
+    const parse = jest.spyOn(JSON, 'parse');
+    c.incoming(JSON.stringify(m));
+    expect(parse).toHaveBeenCalledTimes(1);
+    expect(results).toEqual([{ ok: true, message: m }]);
   });
 
   test('drops its own messages when the conversation echoes them', () => {
@@ -159,9 +206,10 @@ describe('PostMessageTransport', () => {
     const f = frame();
     const { got, listener } = recorder();
     f.transport.listen(listener);
-    const text = JSON.stringify(invite());
-    f.arrive(text, ORIGIN);
-    expect(got.messages).toEqual([text]);
+    const m = invite();
+    f.arrive(JSON.stringify(m), ORIGIN);
+    f.arrive(m, ORIGIN);
+    expect(got.messages).toEqual([m, m]);
     expect(got.warnings).toEqual([]);
   });
 
@@ -208,6 +256,29 @@ describe('PostMessageTransport', () => {
     Object.assign(event, { data: '{"v":1,"type":"x"}', origin: ORIGIN, source: target });
     win.dispatchEvent(event);
     expect(got.messages).toHaveLength(1);
+  });
+
+  test('refuses a 1 MB text with a warning, without parsing it', () => {
+    const f = frame();
+    const { got, listener } = recorder();
+    f.transport.listen(listener);
+    const huge = hugeInvite();
+    const parse = jest.spyOn(JSON, 'parse');
+    f.arrive(huge, ORIGIN);
+    expect(parse).not.toHaveBeenCalled();
+    expect(got.messages).toEqual([]);
+    expect(got.warnings).toEqual([OVER_LIMIT]);
+  });
+
+  test('parses a valid message once, and the validator takes the parsed value', () => {
+    const f = frame();
+    const results: unknown[] = [];
+    f.transport.listen({ message: (d) => results.push(parseMessage(d)), close: () => undefined });
+    const m = invite();
+    const parse = jest.spyOn(JSON, 'parse');
+    f.arrive(JSON.stringify(m), ORIGIN);
+    expect(parse).toHaveBeenCalledTimes(1);
+    expect(results).toEqual([{ ok: true, message: m }]);
   });
 
   test('close stops listening', () => {

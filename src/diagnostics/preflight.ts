@@ -1,7 +1,7 @@
-import { resolvePlatform } from './platform';
-import type { PartialPlatform, Platform } from './platform';
-import { supportOf } from './support';
-import type { SupportOptions, SupportReport } from './support';
+import { resolvePlatform } from '../env/platform';
+import type { PartialPlatform, Platform } from '../env/platform';
+import { supportOf } from '../env/support';
+import type { SupportOptions, SupportReport } from '../env/support';
 import { candidateType, iceErrorText, serverHasScheme } from '../peer/ice';
 import { enumerateDevices } from '../media/devices';
 import { allWhere } from '../util/list';
