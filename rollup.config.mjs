@@ -17,6 +17,7 @@ const entries = {
   agent: 'src/agent/index.ts',
   testing: 'src/testing/index.ts',
   loader: 'src/loader/index.ts',
+  ui: 'src/ui/index.ts',
 };
 
 const ts = () => typescript({ tsconfig: './tsconfig.build.json', outDir: 'dist', sourceMap: true });

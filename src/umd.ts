@@ -4,3 +4,4 @@ export * from './index';
 export * from './transport/index';
 export * from './monitor/index';
 export * from './diagnostics/index';
+export * from './ui/index';

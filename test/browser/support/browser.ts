@@ -9,6 +9,7 @@ import puppeteer from 'puppeteer-core';
 import type {
   Browser as PuppeteerBrowser,
   BrowserContext as PuppeteerContext,
+  KeyInput,
 } from 'puppeteer-core';
 import { deserialize, exceptionText, findContext } from './bidi';
 import type { ContextInfo, EvaluateResult } from './bidi';
@@ -46,6 +47,14 @@ export interface LaunchOptions {
    * Firefox: `network.dns.localDomains`.
    */
   insecureHost?: string;
+  /**
+   * What `prefers-color-scheme` says in every page of this browser (default:
+   * the engine's, light). Chromium: each context's `colorScheme`; Firefox:
+   * `layout.css.prefers-color-scheme.content-override` (WebDriver BiDi in
+   * Firefox 153 has no command to emulate it per page, and puppeteer's
+   * `emulateMediaFeatures` needs CDP).
+   */
+  colorScheme?: 'light' | 'dark';
 }
 
 /** User-Agent Client Hints (`navigator.userAgentData`), as the DevTools protocol takes them. */
@@ -67,6 +76,50 @@ export interface PageOptions {
    * only the string; the hints would still name the real Chromium).
    */
   clientHints?: UserAgentMetadata;
+  /** The viewport in CSS pixels (default: Playwright's 1280 × 720, puppeteer's 800 × 600). */
+  viewport?: { width: number; height: number };
+  /**
+   * A phone: a 375 × 667 viewport. Chromium emulates a touch phone
+   * (`hasTouch`, `isMobile`, device scale 2: `navigator.maxTouchPoints` 1,
+   * `(pointer: coarse)`, the page's `<meta name="viewport">` honoured).
+   * Firefox 153 has no touch emulation over WebDriver BiDi
+   * (`emulation.setTouchOverride` is an unknown command): only the viewport;
+   * `tap` still delivers touch pointer input there.
+   */
+  phone?: boolean;
+}
+
+/** The phone of `PageOptions.phone`, in CSS pixels. */
+export const PHONE_VIEWPORT = { width: 375, height: 667 } as const;
+
+/**
+ * What a UI test does to a page as a person would: input events from the
+ * browser itself (trusted, with user activation, through the DevTools
+ * protocol or WebDriver BiDi input actions, never a script in the page), the
+ * viewport, and screenshots.
+ */
+export interface PageInput {
+  /**
+   * A trusted left click (move, press, release) at `x`, `y` in CSS pixels of
+   * the top page's viewport: input from the browser, with user activation,
+   * as a person's click.
+   */
+  click(x: number, y: number): Promise<void>;
+  /**
+   * A trusted tap (touch start and end) at `x`, `y` of the viewport.
+   * Chromium: only in a `phone` page (Playwright needs `hasTouch`).
+   */
+  tap(x: number, y: number): Promise<void>;
+  /**
+   * A trusted key press on the focused element: a key name such as `Tab`,
+   * `Enter`, `Escape`, `ArrowDown`, a character such as `' '`, or modifiers
+   * joined by `+` (`Shift+Tab`).
+   */
+  press(key: string): Promise<void>;
+  /** Resizes the viewport (CSS pixels). */
+  setViewport(width: number, height: number): Promise<void>;
+  /** A PNG of the viewport, written to `path`. */
+  screenshot(path: string): Promise<void>;
 }
 
 /** One page in a fresh browser context (its own cookies, storage and permissions). */
@@ -84,6 +137,11 @@ export interface EnginePage {
    * page, and gives the page no user activation.
    */
   evaluate(expression: string, frame?: string): Promise<unknown>;
+  /**
+   * Trusted input, viewport and screenshots (Chromium and Firefox; the
+   * WebKit driver, webkit.ts, has none).
+   */
+  readonly input?: PageInput;
   /** Closes the page and its context. */
   close(): Promise<void>;
 }
@@ -146,7 +204,7 @@ async function launchChromium(path: string, options: LaunchOptions): Promise<Tes
   return {
     engine: 'chromium',
     version: `Chromium ${browser.version()}`,
-    newPage: (pageOptions = {}) => ChromiumPage.open(browser, pageOptions),
+    newPage: (pageOptions = {}) => ChromiumPage.open(browser, pageOptions, options.colorScheme),
     close: () => browser.close(),
   };
 }
@@ -157,9 +215,10 @@ async function launchChromium(path: string, options: LaunchOptions): Promise<Tes
  * script uses `Array.prototype.slice` and friends in the page's own world, so
  * on the hostile page it would break on the very helpers the page replaced.
  */
-class ChromiumPage implements EnginePage {
+class ChromiumPage implements EnginePage, PageInput {
   readonly pageErrors: string[] = [];
   readonly consoleErrors: string[] = [];
+  readonly input: PageInput = this;
 
   private constructor(
     private readonly page: PlaywrightPage,
@@ -171,10 +230,19 @@ class ChromiumPage implements EnginePage {
     });
   }
 
-  static async open(browser: PlaywrightBrowser, options: PageOptions): Promise<ChromiumPage> {
-    const context = await browser.newContext(
-      options.userAgent ? { userAgent: options.userAgent } : {},
-    );
+  static async open(
+    browser: PlaywrightBrowser,
+    options: PageOptions,
+    colorScheme?: 'light' | 'dark',
+  ): Promise<ChromiumPage> {
+    const context = await browser.newContext({
+      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+      ...(colorScheme ? { colorScheme } : {}),
+      ...(options.viewport ? { viewport: options.viewport } : {}),
+      ...(options.phone
+        ? { viewport: PHONE_VIEWPORT, hasTouch: true, isMobile: true, deviceScaleFactor: 2 }
+        : {}),
+    });
     try {
       const page = await context.newPage();
       const driver = new ChromiumPage(page, await context.newCDPSession(page));
@@ -220,6 +288,29 @@ class ChromiumPage implements EnginePage {
     return result.value;
   }
 
+  // Playwright's mouse, touchscreen and keyboard send input events over the
+  // DevTools protocol (Input.dispatch*): no script in the page is involved.
+  click(x: number, y: number): Promise<void> {
+    return this.page.mouse.click(x, y);
+  }
+
+  tap(x: number, y: number): Promise<void> {
+    // Playwright refuses to tap in a context without hasTouch.
+    return this.page.touchscreen.tap(x, y);
+  }
+
+  press(key: string): Promise<void> {
+    return this.page.keyboard.press(key);
+  }
+
+  setViewport(width: number, height: number): Promise<void> {
+    return this.page.setViewportSize({ width, height });
+  }
+
+  async screenshot(path: string): Promise<void> {
+    await this.page.screenshot({ path });
+  }
+
   close(): Promise<void> {
     return this.page.context().close();
   }
@@ -260,6 +351,13 @@ async function launchFirefox(path: string, options: LaunchOptions): Promise<Test
       'media.navigator.permission.disabled': grant,
       ...(grant ? {} : { 'permissions.default.camera': 2, 'permissions.default.microphone': 2 }),
       ...(options.insecureHost ? { 'network.dns.localDomains': options.insecureHost } : {}),
+      // 0 dark, 1 light (2 follows the system, 3 the browser theme).
+      ...(options.colorScheme
+        ? {
+            'layout.css.prefers-color-scheme.content-override':
+              options.colorScheme === 'dark' ? 0 : 1,
+          }
+        : {}),
     },
   });
   const connection = bidiConnection(browser);
@@ -272,9 +370,10 @@ async function launchFirefox(path: string, options: LaunchOptions): Promise<Test
   };
 }
 
-class FirefoxPage implements EnginePage {
+class FirefoxPage implements EnginePage, PageInput {
   readonly pageErrors: string[] = [];
   readonly consoleErrors: string[] = [];
+  readonly input: PageInput = this;
   /** The browsing context of the top page (BiDi id), found once. */
   private top: string | null = null;
 
@@ -303,6 +402,9 @@ class FirefoxPage implements EnginePage {
       const page = await context.newPage();
       // BiDi emulation.setUserAgentOverride: the string and the header, for this page.
       if (options.userAgent) await page.setUserAgent({ userAgent: options.userAgent });
+      // BiDi browsingContext.setViewport (no touch emulation: see PageOptions.phone).
+      const viewport = options.phone ? PHONE_VIEWPORT : options.viewport;
+      if (viewport) await page.setViewport({ ...viewport });
       return new FirefoxPage(context, page, connection);
     } catch (error) {
       await context.close();
@@ -356,6 +458,37 @@ class FirefoxPage implements EnginePage {
     );
     if (!found) throw new NoSuchFrame(`no frame with ${frame}`);
     return found.context;
+  }
+
+  // puppeteer's mouse, touchscreen and keyboard are BiDi input.performActions:
+  // trusted input from the browser, with user activation.
+  click(x: number, y: number): Promise<void> {
+    return this.page.mouse.click(x, y);
+  }
+
+  async tap(x: number, y: number): Promise<void> {
+    await this.page.touchscreen.tap(x, y);
+  }
+
+  async press(key: string): Promise<void> {
+    // puppeteer presses one key: `Shift+Tab` is Shift held around Tab.
+    const keys = key.length > 1 ? key.split('+') : [key];
+    const main = keys.pop() as KeyInput;
+    const modifiers = keys as KeyInput[];
+    for (const modifier of modifiers) await this.page.keyboard.down(modifier);
+    try {
+      await this.page.keyboard.press(main);
+    } finally {
+      for (const modifier of modifiers.reverse()) await this.page.keyboard.up(modifier);
+    }
+  }
+
+  async setViewport(width: number, height: number): Promise<void> {
+    await this.page.setViewport({ width, height });
+  }
+
+  async screenshot(path: string): Promise<void> {
+    await this.page.screenshot({ path: path as `${string}.png` });
   }
 
   close(): Promise<void> {
@@ -438,6 +571,39 @@ export class PageDriver {
   /** Console messages of level error. */
   get consoleErrors(): string[] {
     return this.page.consoleErrors;
+  }
+
+  /** The page's input driver (Chromium and Firefox). */
+  private get input(): PageInput {
+    if (!this.page.input) throw new Error(`no input driver for ${this.engine} pages`);
+    return this.page.input;
+  }
+
+  /**
+   * A trusted click at `x`, `y` of the top page's viewport (see
+   * PageInput.click), also when the SDK page is a frame.
+   */
+  click(x: number, y: number): Promise<void> {
+    return this.input.click(x, y);
+  }
+
+  /** A trusted tap at `x`, `y` of the top page's viewport (see PageInput.tap). */
+  tap(x: number, y: number): Promise<void> {
+    return this.input.tap(x, y);
+  }
+
+  /** A trusted key press on the focused element (see PageInput.press). */
+  press(key: string): Promise<void> {
+    return this.input.press(key);
+  }
+
+  setViewport(width: number, height: number): Promise<void> {
+    return this.input.setViewport(width, height);
+  }
+
+  /** A PNG of the viewport, written to `path`. */
+  screenshot(path: string): Promise<void> {
+    return this.input.screenshot(path);
   }
 
   /** Drives the SDK page inside the iframe whose URL contains `part` from now on. */

@@ -1,0 +1,59 @@
+/** Small DOM helpers of the UI: elements as text, never markup. */
+
+type Attrs = Record<string, string | boolean | undefined>;
+
+/** An element with attributes (`text` sets its text; `false`/undefined leave one out). */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  doc: Document,
+  tag: K,
+  attrs: Attrs = {},
+  children: (Node | null)[] = [],
+): HTMLElementTagNameMap[K] {
+  const el = doc.createElement(tag);
+  for (const key in attrs) {
+    const value = attrs[key];
+    if (value === undefined || value === false) continue;
+    if (key === 'text') el.textContent = value as string;
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (child) el.appendChild(child);
+  }
+  return el;
+}
+
+/** Shows or hides an element (the `hidden` attribute). */
+export function show(el: Element, visible: boolean): void {
+  if (visible) el.removeAttribute('hidden');
+  else el.setAttribute('hidden', '');
+}
+
+/** Initials of a name, for an avatar without a picture. */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/);
+  let out = '';
+  for (let i = 0; i < words.length && out.length < 2; i++) out += words[i]?.charAt(0) ?? '';
+  return out.toUpperCase();
+}
+
+/** `m:ss`, or `h:mm:ss` from an hour on. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const two = (n: number) => (n < 10 ? '0' : '') + n;
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor(s / 60) % 60;
+  return (hours ? `${hours}:${two(minutes)}` : `${minutes}`) + `:${two(s % 60)}`;
+}
+
+/**
+ * Which browser's words to use for "allow the camera again": a rough look
+ * at the user agent is enough for a help text.
+ */
+export function helpKey(ua: string): 'helpDesktop' | 'helpSafari' | 'helpAndroid' | 'helpIos' {
+  if (/iPhone|iPad|iPod/.test(ua)) return 'helpIos';
+  if (/Android/.test(ua)) return 'helpAndroid';
+  return /Safari\//.test(ua) && !/Chrome\/|Chromium\/|Edg\/|Firefox\//.test(ua)
+    ? 'helpSafari'
+    : 'helpDesktop';
+}

@@ -1,0 +1,346 @@
+import type { CallClient } from '../call/CallClient';
+import type { CallState } from '../call/states';
+import type { CallEvents, EndedEvent, InvitationEvent, MediaState } from '../call/events';
+import type { DeviceList, DeviceInfo } from '../media/devices';
+import { fill } from './texts';
+import type { TextKey } from './texts';
+import { isRtl } from './locales';
+import { ENDED_TEXT, uiTexts } from './transcript';
+import type { TranscriptOptions } from './transcript';
+import { h, helpKey, initials, show } from './dom';
+import { buildView, makeMovable } from './view';
+
+export interface CallUIOptions extends TranscriptOptions {
+  /** Where the UI's element goes (default `document.body`). */
+  container?: Element;
+  /**
+   * CSS custom properties: `accent`, `background`, `foreground`, `muted`,
+   * `accept`, `danger`, `radius`, `font` (or their full `--mc-…` names).
+   */
+  theme?: Record<string, string>;
+  /** Show the connection quality (from `qualityMonitor()`'s events); default true. */
+  quality?: boolean;
+}
+
+export interface CallUI {
+  /** The UI's host element; its open shadow root holds everything. */
+  readonly element: HTMLElement;
+  /** Removes the UI and every listener it added. The client and its call stay the page's. */
+  destroy(): void;
+}
+
+type View = 'idle' | 'invitation' | 'permission' | 'call' | 'ended';
+
+const VIEWS: Record<CallState, View> = {
+  idle: 'idle',
+  invited: 'invitation',
+  accepted: 'permission',
+  'media-permission': 'permission',
+  connecting: 'call',
+  connected: 'call',
+  reconnecting: 'call',
+  ended: 'ended',
+};
+
+/**
+ * Shows the consumer's side of every call of `client`: the invitation, the
+ * guidance while the browser asks for the camera and microphone, the call
+ * window with its controls, and how the call ended. Built on the client's
+ * public API and events alone.
+ *
+ * @example
+ * const ui = mountCallUI(client, { locale: 'de', theme: { accent: '#c00' } });
+ * // later: ui.destroy();
+ */
+export function mountCallUI(client: CallClient, options: CallUIOptions = {}): CallUI {
+  const doc = options.container?.ownerDocument ?? document;
+  const { locale, texts } = uiTexts(options);
+  const t = (key: TextKey, values?: Record<string, string | number>) => fill(texts[key], values);
+  const dir = isRtl(locale) ? 'rtl' : 'ltr';
+  const v = buildView(doc, t, dir, locale, options.theme);
+  const { host, root, View, dialog, inviteAvatar, inviteTitle, inviteLeft, accept, decline } = v;
+  const { title, quality, minimize, remote, agentAvatar, self, note, stage, message } = v;
+  const {
+    mute,
+    stopVideo,
+    switchCamera,
+    devices,
+    enableSound,
+    endCall,
+    close,
+    selects,
+    menu,
+    win,
+    live,
+  } = v;
+
+  // What the UI knows; `render` draws it.
+  let invite: InvitationEvent | null = null;
+  let ended: EndedEvent | null = null;
+  let dismissed = true;
+  let blocked = false;
+  let level: number | null = null;
+  let countdown: ReturnType<typeof setInterval> | undefined;
+  let deadline = 0;
+  const agentName = () => invite?.agent.name || t('agent');
+  const announce = (text: string) => {
+    live.textContent = '';
+    live.textContent = text;
+  };
+  const act = (fn: () => unknown) => {
+    try {
+      const result = fn();
+      if (result instanceof Promise) result.catch(() => undefined);
+    } catch {
+      // A control pressed in a state that no longer allows it: nothing to do.
+    }
+  };
+  const avatar = (el: HTMLElement) => {
+    el.textContent = '';
+    const url = invite?.agent.avatarUrl;
+    if (url && /^https:/i.test(url)) el.appendChild(h(doc, 'img', { src: url, alt: '' }));
+    else el.textContent = initials(agentName());
+  };
+
+  const render = () => {
+    const state = client.state;
+    const view: View = state === 'ended' && dismissed ? 'idle' : VIEWS[state];
+    host.setAttribute('data-view', view);
+    host.setAttribute('data-state', state);
+    const video = invite?.media === 'video';
+    show(dialog, view === 'invitation');
+    show(win, view === 'permission' || view === 'call' || view === 'ended');
+    title.textContent = t('callWith', { name: agentName() });
+    title.setAttribute('aria-label', `${title.textContent}. ${t('move')}`);
+    const local: MediaState | null = client.localMediaState;
+    const other: MediaState | null = client.remoteMediaState;
+    show(stage, view === 'call');
+    const agentVideo = video && other?.videoEnabled !== false;
+    show(remote, agentVideo);
+    show(agentAvatar, !agentVideo);
+    show(self, video && local?.videoEnabled === true);
+    self.classList.toggle('mir', local?.camera !== 'environment');
+    const notes: string[] = [];
+    if (state === 'connecting') notes.push(t('connecting'));
+    if (other?.audioMuted) notes.push(t('agentMuted', { name: agentName() }));
+    if (video && other && !other.videoEnabled)
+      notes.push(t('agentCameraOff', { name: agentName() }));
+    note.textContent = notes.join(' · ');
+    show(note, notes.length > 0);
+    // The reconnecting notice goes where the call's messages go, below the picture.
+    let text = state === 'reconnecting' ? t('reconnecting') : '';
+    if (view === 'permission')
+      text = t(
+        video && client.callInfo?.acceptedMedia !== 'voice' ? 'permissionVideo' : 'permissionVoice',
+      );
+    if (view === 'ended' && ended) {
+      text = t(ENDED_TEXT[ended.reason] ?? 'endedError');
+      const reason = ended.reason;
+      if (reason === 'permission-denied') text += ' ' + t(helpKey(View.navigator?.userAgent ?? ''));
+      if (
+        reason === 'no-device' ||
+        reason === 'network' ||
+        reason === 'timeout' ||
+        reason === 'error'
+      ) {
+        text += ' ' + t('callAgain');
+      }
+    }
+    message.textContent = text;
+    show(message, text !== '');
+    const inCall = view === 'call';
+    show(mute, inCall);
+    mute.setAttribute('aria-pressed', String(local?.audioMuted === true));
+    show(stopVideo, inCall && video && client.callInfo?.acceptedMedia !== 'voice');
+    stopVideo.setAttribute('aria-pressed', String(local?.videoEnabled === false));
+    show(switchCamera, inCall && video && local?.videoEnabled === true && client.canSwitchCamera);
+    show(devices, inCall);
+    show(enableSound, inCall && blocked);
+    show(endCall, view === 'call' || view === 'permission');
+    show(close, view === 'ended');
+    show(minimize, view !== 'ended');
+    if (!inCall) show(menu, false);
+    show(quality, inCall && level !== null && options.quality !== false);
+    if (level !== null) {
+      quality.textContent = t(
+        level >= 4 ? 'qualityGood' : level >= 3 ? 'qualityFair' : 'qualityPoor',
+      );
+    }
+    if (view === 'invitation' && invite) {
+      const left = Math.round((deadline - Date.now()) / 1000);
+      inviteLeft.textContent = left <= 30 ? t('expiresIn', { seconds: Math.max(0, left) }) : '';
+    }
+  };
+
+  const focusInside = () => root.activeElement !== null;
+  /** A new view: say it, and keep the keyboard inside the UI when it was there. */
+  const enter = (view: View, hadFocus: boolean) => {
+    if (view === 'call' || view === 'permission' || view === 'ended') {
+      announce(message.textContent || note.textContent || title.textContent || '');
+    }
+    // A control that the new view hides keeps the focus until the browser
+    // drops it on the page: move it to the view's first control instead.
+    const active = root.activeElement;
+    if (hadFocus && (!active || active.closest('[hidden]'))) {
+      (view === 'ended' ? close : view === 'call' ? mute : endCall).focus();
+    }
+  };
+  // The client announces a state before the event that comes with it
+  // (invited before `invitation`, ended before `ended`): the view is set up
+  // by those events.
+  const restore = () => {
+    win.classList.remove('min');
+    minimize.textContent = t('minimize');
+    minimize.setAttribute('aria-expanded', 'true');
+  };
+  const onInvitation = (e: InvitationEvent) => {
+    invite = e;
+    // expiresAt is in the client's clock: count down from the invitation's own length.
+    deadline = Date.now() + (client.callInfo ? e.expiresAt - client.callInfo.invitedAt : 0);
+    restore();
+    dismissed = false;
+    ended = null;
+    blocked = false;
+    level = null;
+    inviteTitle.textContent = t(e.media === 'video' ? 'inviteVideo' : 'inviteVoice', {
+      name: agentName(),
+    });
+    avatar(inviteAvatar);
+    avatar(agentAvatar);
+    render();
+    accept.focus();
+    announce(inviteTitle.textContent);
+    clearInterval(countdown);
+    countdown = setInterval(render, 1000);
+  };
+  const onEnded = (e: EndedEvent) => {
+    ended = e;
+    clearInterval(countdown);
+    restore();
+    const hadFocus = focusInside();
+    // Declining is the consumer's own act: nothing to tell.
+    dismissed = e.reason === 'declined';
+    render();
+    if (!dismissed) enter('ended', hadFocus);
+  };
+  const onState = ({ state, previous }: { state: CallState; previous: CallState }) => {
+    if (state === 'invited' || state === 'ended') return;
+    clearInterval(countdown);
+    const hadFocus = focusInside();
+    render();
+    if (VIEWS[state] !== VIEWS[previous] || state === 'reconnecting') enter(VIEWS[state], hadFocus);
+  };
+  const subscriptions: (() => void)[] = [];
+  const listen = <E extends keyof CallEvents>(event: E, fn: (...args: CallEvents[E]) => void) => {
+    client.on(event, fn);
+    subscriptions.push(() => client.off(event, fn));
+  };
+  listen('invitation', onInvitation);
+  listen('ended', onEnded);
+  listen('statechange', onState);
+  listen('localmediastate', render);
+  listen('remotemediastate', render);
+  listen('devicechange', render);
+  listen('localstream', (stream) => void (self.srcObject = stream));
+  listen('quality', (q) => {
+    level = q.level;
+    render();
+  });
+  listen('warning', (w) => {
+    if (w.code !== 'autoplay-blocked') return;
+    blocked = true;
+    render();
+  });
+  const detach = client.attachRemoteMedia(remote);
+
+  // The controls.
+  const on = (el: HTMLElement, type: string, fn: (e: Event) => void) =>
+    el.addEventListener(type, fn);
+  on(accept, 'click', () => act(() => client.accept()));
+  on(decline, 'click', () => act(() => client.reject()));
+  on(mute, 'click', () => act(() => client.setAudioMuted(!client.localMediaState?.audioMuted)));
+  on(stopVideo, 'click', () =>
+    act(() => client.setVideoEnabled(!client.localMediaState?.videoEnabled)),
+  );
+  on(switchCamera, 'click', () => act(() => client.switchCamera()));
+  on(endCall, 'click', () => act(() => client.hangup()));
+  on(close, 'click', () => {
+    dismissed = true;
+    render();
+  });
+  on(enableSound, 'click', () => {
+    blocked = false;
+    act(() => remote.play());
+    render();
+  });
+  on(minimize, 'click', () => {
+    const min = win.classList.toggle('min');
+    minimize.textContent = t(min ? 'restore' : 'minimize');
+    minimize.setAttribute('aria-expanded', String(!min));
+  });
+  on(devices, 'click', () => {
+    const open = menu.hidden;
+    show(menu, open);
+    devices.setAttribute('aria-expanded', String(open));
+    if (open) act(() => client.listDevices().then(fillDevices));
+  });
+  const fillDevices = (list: DeviceList) => {
+    const fillOne = (select: HTMLSelectElement, items: DeviceInfo[]) => {
+      select.textContent = '';
+      for (let i = 0; i < items.length; i++) {
+        const d = items[i] as DeviceInfo;
+        select.appendChild(h(doc, 'option', { value: d.deviceId, text: d.label || `${i + 1}` }));
+      }
+    };
+    fillOne(selects.microphone, list.microphones);
+    fillOne(selects.camera, list.cameras);
+    fillOne(selects.speaker, list.speakers);
+    show(
+      selects.speaker.parentElement as HTMLElement,
+      list.speakers.length > 0 && 'setSinkId' in remote,
+    );
+  };
+  on(selects.microphone, 'change', () =>
+    act(() => client.selectMicrophone(selects.microphone.value)),
+  );
+  on(selects.camera, 'change', () => act(() => client.selectCamera(selects.camera.value)));
+  on(selects.speaker, 'change', () => act(() => client.setSpeaker(selects.speaker.value)));
+
+  makeMovable(win, title, View);
+
+  (options.container ?? doc.body).appendChild(host);
+  // Mounted during an invitation: show it as if it had just arrived.
+  const info = client.callInfo;
+  if (client.state === 'invited' && info) {
+    onInvitation({
+      callId: info.callId,
+      media: info.media,
+      agent: info.agent,
+      policy: info.policy,
+      expiresAt: info.expiresAt,
+    });
+  } else {
+    if (info)
+      invite = {
+        callId: info.callId,
+        media: info.media,
+        agent: info.agent,
+        policy: info.policy,
+        expiresAt: info.expiresAt,
+      };
+    dismissed = client.state === 'ended';
+    render();
+  }
+
+  return {
+    element: host,
+    destroy() {
+      clearInterval(countdown);
+      for (const unsubscribe of subscriptions) unsubscribe();
+      detach();
+      remote.srcObject = null;
+      self.srcObject = null;
+      host.remove();
+    },
+  };
+}
