@@ -18,6 +18,7 @@ const entries = {
   testing: 'src/testing/index.ts',
   loader: 'src/loader/index.ts',
   ui: 'src/ui/index.ts',
+  analytics: 'src/analytics/index.ts',
 };
 
 const ts = () => typescript({ tsconfig: './tsconfig.build.json', outDir: 'dist', sourceMap: true });

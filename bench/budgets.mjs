@@ -15,8 +15,13 @@ export const BUDGETS = [
   // The default UI with its six locales; the target is 7 KB (not met:
   // the five translated tables alone are 4.2 KB, see bench/README.md).
   { file: 'dist/ui.mjs', label: '/ui (ESM, six locales)', max: 10_752 },
-  // Core, transports, quality, diagnostics and the UI (target 26 KB, not met).
-  { file: 'dist/messaging-calls.umd.min.js', label: 'full UMD (min)', max: 29_696 },
+  // Analytics with every adapter and the call report; the target is 2.5 KB
+  // (not met: the five trackers, the late-tracker queue and the quality
+  // summary of the report, see bench/README.md).
+  { file: 'dist/analytics.mjs', label: '/analytics (ESM, every adapter)', max: 3_072 },
+  // Core, transports, quality, diagnostics, the UI and analytics (the targets
+  // were 26 KB with the UI and 28 KB with analytics: not met).
+  { file: 'dist/messaging-calls.umd.min.js', label: 'full UMD (min)', max: 32_768 },
   { file: 'dist/messaging-calls-loader.umd.min.js', label: 'loader UMD (min)', max: 2_048 },
 ];
 

@@ -30,6 +30,7 @@ export const SDK_ENTRIES = [
   { name: 'messaging-calls/quality (ESM)', file: 'dist/quality.mjs', bundle: true },
   { name: 'messaging-calls/diagnostics (ESM)', file: 'dist/diagnostics.mjs', bundle: true },
   { name: 'messaging-calls/ui (ESM, six locales)', file: 'dist/ui.mjs', bundle: true },
+  { name: 'messaging-calls/analytics (ESM)', file: 'dist/analytics.mjs', bundle: true },
   {
     // A typical npm app: the core, the WebSocket transport and the quality monitor.
     name: 'app: CallClient + WebSocketTransport + qualityMonitor',

@@ -5,3 +5,4 @@ export * from './transport/index';
 export * from './monitor/index';
 export * from './diagnostics/index';
 export * from './ui/index';
+export * from './analytics/index';

@@ -1,0 +1,16 @@
+// messaging-calls/analytics: calls tracked in the brand's own analytics
+// (GA4, GTM, Matomo, Mapp, Tealium or its own adapter), and a report of
+// every call.
+export { analytics } from './analytics';
+export type { AnalyticsOptions } from './analytics';
+export { ANALYTICS_EVENTS } from './taxonomy';
+export type { AnalyticsEventName, AnalyticsParams } from './taxonomy';
+export type {
+  AdapterName,
+  AnalyticsAdapter,
+  AnalyticsAdapterOption,
+  AnalyticsWindow,
+  MappParameterIds,
+} from './adapters';
+export { REPORT_VERSION } from './report';
+export type { CallReport, QualitySummary, Stat } from './report';
