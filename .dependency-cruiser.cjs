@@ -16,7 +16,7 @@ const LAYERS = [
   ['agent', 'monitor', 'diagnostics', 'loader', 'testing', 'ui', 'analytics', 'relay'],
 ];
 // Root files: the entries (rollup inputs) may import anything, but no folder may import them.
-const ENTRIES = ['index', 'umd'];
+const ENTRIES = ['index', 'umd', 'umd-agent'];
 // What the core entry (src/index.ts) must never pull in: everything that ships as its own entry.
 const NOT_IN_CORE = [
   'ui',
@@ -82,7 +82,7 @@ module.exports = {
       severity: 'error',
       comment:
         'Nothing server-side reaches a browser bundle: src/index.ts, src/umd.ts and src/loader/ never reach src/relay/.',
-      from: { path: '^src/((index|umd)\\.ts$|loader/)' },
+      from: { path: '^src/((index|umd|umd-agent)\\.ts$|loader/)' },
       to: { path: '^src/relay/', reachable: true },
     },
     {
@@ -90,7 +90,7 @@ module.exports = {
       severity: 'error',
       comment:
         'Nothing server-side reaches a browser bundle: src/index.ts, src/umd.ts and src/loader/ never reach a Node built-in module (node:*, fs, net, http, ...).',
-      from: { path: '^src/((index|umd)\\.ts$|loader/)' },
+      from: { path: '^src/((index|umd|umd-agent)\\.ts$|loader/)' },
       to: { path: NODE_BUILTINS, reachable: true },
     },
     {

@@ -47,6 +47,21 @@ export default tseslint.config(
     },
   },
   {
+    // The demo's browser scripts: classic scripts loaded by a script tag.
+    files: ['examples/demo/site/**/*.js', 'examples/demo/agent/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        navigator: 'readonly',
+        WebSocket: 'readonly',
+        sessionStorage: 'readonly',
+      },
+    },
+  },
+  {
     // The browser test pages: classic scripts loaded by a script tag.
     files: ['test/browser/pages/**/*.js'],
     languageOptions: {

@@ -80,6 +80,18 @@ export default [
       },
     ],
   },
+  // The agent's side for a browser page: global MessagingCallsAgent (demos).
+  {
+    input: 'src/umd-agent.ts',
+    plugins: [resolve({ browser: true }), commonjs(), ts()],
+    output: {
+      file: 'dist/messaging-calls-agent.umd.js',
+      format: 'umd',
+      name: 'MessagingCallsAgent',
+      sourcemap: true,
+      banner,
+    },
+  },
   // The loader for a script tag: global MessagingCallsLoader, a few hundred bytes.
   {
     input: entries.loader,
