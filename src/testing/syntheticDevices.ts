@@ -4,123 +4,23 @@
  * the controls a test needs to play the browser's part: deny permission,
  * make a device busy, unplug it mid-call, and check that nothing leaked.
  *
- * wrtc is injected and typed structurally below, so that src/ depends on
- * wrtc neither at run time nor for types.
+ * wrtc is injected and typed structurally (types.ts), so that src/ depends
+ * on wrtc neither at run time nor for types.
  */
-import type { MediaDevicesLike, MediaStreamConstructor } from '../env/platform';
+import { domError, pickDevice } from './constraints';
+import type {
+  ConstrainedProperty,
+  InputDevice,
+  WrtcMediaLike,
+  SyntheticCamera,
+  SyntheticMicrophone,
+  SyntheticSpeaker,
+  SyntheticDevice,
+  SyntheticDeny,
+  SyntheticMediaDevicesOptions,
+  SyntheticMediaDevices,
+} from './types';
 import { AUDIO_FRAME_MS, AUDIO_SAMPLE_RATE, toneFrames, videoFrames } from './frames';
-
-/** What the synthetic devices use of `wrtc.nonstandard.RTCAudioSource`. */
-export interface AudioSourceLike {
-  createTrack(): MediaStreamTrack;
-  onData(data: {
-    samples: Int16Array;
-    sampleRate: number;
-    bitsPerSample?: number;
-    channelCount?: number;
-    numberOfFrames?: number;
-  }): void;
-}
-
-/** What the synthetic devices use of `wrtc.nonstandard.RTCVideoSource`. */
-export interface VideoSourceLike {
-  createTrack(): MediaStreamTrack;
-  onFrame(frame: { width: number; height: number; data: Uint8Array }): void;
-}
-
-/** The part of the wrtc module the synthetic devices use. */
-export interface WrtcMediaLike {
-  MediaStream: MediaStreamConstructor;
-  nonstandard: {
-    RTCAudioSource: new () => AudioSourceLike;
-    RTCVideoSource: new () => VideoSourceLike;
-  };
-}
-
-interface DeviceBase {
-  deviceId: string;
-  /** Defaults to the deviceId. */
-  label?: string;
-  /** Defaults to `synthetic-<deviceId>`. */
-  groupId?: string;
-}
-
-export interface SyntheticCamera extends DeviceBase {
-  /** 'user', 'environment', ...; matched by the `facingMode` constraint. */
-  facingMode?: string;
-  /**
-   * Background luma (0-255) of its frames, which tells cameras apart even
-   * after encoding. By default each camera gets the next of 64, 192, 128,
-   * 96, 160, 32, 224 (front 64, back 192 with the default cameras).
-   */
-  luma?: number;
-}
-
-export interface SyntheticMicrophone extends DeviceBase {
-  /** Tone frequency; by default 440 Hz, then 660, 880, ... per microphone. */
-  toneHz?: number;
-}
-
-export type SyntheticSpeaker = DeviceBase;
-
-export type SyntheticDevice =
-  | (SyntheticCamera & { kind: 'videoinput' })
-  | (SyntheticMicrophone & { kind: 'audioinput' })
-  | (SyntheticSpeaker & { kind: 'audiooutput' });
-
-type InputDevice = Extract<SyntheticDevice, { kind: 'videoinput' | 'audioinput' }>;
-type ConstrainedProperty = 'deviceId' | 'facingMode';
-
-/** Which permissions the (pretend) user refused. */
-export interface SyntheticDeny {
-  audio?: boolean;
-  video?: boolean;
-}
-
-export interface SyntheticMediaDevicesOptions {
-  /** Default: `front` (facingMode 'user') and `back` (facingMode 'environment'). */
-  cameras?: SyntheticCamera[];
-  /** Default: one, `microphone`. */
-  microphones?: SyntheticMicrophone[];
-  /** Default: one, `speaker`. */
-  speakers?: SyntheticSpeaker[];
-  deny?: SyntheticDeny;
-  /** Video frame size, even numbers (I420). Default 320x240. */
-  width?: number;
-  height?: number;
-  /** Video frames a second. Default 15. */
-  fps?: number;
-}
-
-export interface SyntheticMediaDevices extends MediaDevicesLike {
-  getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
-  enumerateDevices(): Promise<MediaDeviceInfo[]>;
-  /** Listeners are called synchronously by `plug` and `unplug`. */
-  addEventListener(type: 'devicechange', listener: () => void): void;
-  removeEventListener(type: 'devicechange', listener: () => void): void;
-
-  /** A copy of the constraints of every getUserMedia call, in order, failed ones too. */
-  readonly getUserMediaCalls: readonly MediaStreamConstraints[];
-  /** Replaces the refused permissions; later getUserMedia calls see them. */
-  setDenied(deny: SyntheticDeny): void;
-  /** A busy device makes getUserMedia reject with NotReadableError. */
-  setBusy(deviceId: string, busy?: boolean): void;
-  /** Adds a device (deviceIds are unique across kinds) and fires devicechange. */
-  plug(device: SyntheticDevice): void;
-  /**
-   * Removes a device, ends its live tracks as a browser does (readyState
-   * 'ended', then an `ended` event) and fires devicechange.
-   */
-  unplug(deviceId: string): void;
-  /** The deviceId a track (or a clone of it) was captured from. */
-  deviceOf(track: MediaStreamTrack): string | undefined;
-  /** Tracks handed out (clones included) that have not ended: a finished call leaves none. */
-  liveTracks(): MediaStreamTrack[];
-  /** Timers still feeding a source: a finished call leaves none. */
-  activeFeeders(): number;
-  /** Stops every live track (without `ended` events, like `track.stop()`). */
-  stopAll(): void;
-}
 
 const DEFAULT_CAMERAS: SyntheticCamera[] = [
   { deviceId: 'front', label: 'Synthetic front camera', facingMode: 'user' },
@@ -140,69 +40,6 @@ const KIND_ORDER = ['audioinput', 'videoinput', 'audiooutput'] as const;
 interface Feeder {
   readonly tracks: Set<MediaStreamTrack>;
   timer: ReturnType<typeof setInterval> | undefined;
-}
-
-function domError(name: string, message: string): DOMException {
-  // Node 20 has DOMException, so `instanceof DOMException` and `.name` work as in a browser.
-  return new DOMException(message, name);
-}
-
-/** Browsers throw an OverconstrainedError (a DOMException) naming the failed constraint. */
-function overconstrained(constraint: string): DOMException {
-  const error = domError('OverconstrainedError', `Cannot satisfy constraint ${constraint}`);
-  Object.defineProperty(error, 'constraint', { value: constraint, enumerable: true });
-  return error;
-}
-
-function asList(value: string | string[]): string[] {
-  return Array.isArray(value) ? value : [value];
-}
-
-/** A ConstrainDOMString split into its required and preferred values; a bare value is preferred. */
-function parseConstraint(c: ConstrainDOMString | undefined): {
-  exact?: string[];
-  ideal?: string[];
-} {
-  if (c === undefined) return {};
-  if (typeof c === 'string' || Array.isArray(c)) return { ideal: asList(c) };
-  return {
-    ...(c.exact !== undefined && { exact: asList(c.exact) }),
-    ...(c.ideal !== undefined && { ideal: asList(c.ideal) }),
-  };
-}
-
-/**
- * Picks a device as a browser does for `deviceId` and `facingMode`: `exact`
- * values filter (none left: OverconstrainedError), `ideal` (or bare) values
- * rank what is left, earlier constraints weighing more; ties go to the first.
- */
-function pickDevice<D>(
-  devices: D[],
-  constraints: MediaTrackConstraints,
-  properties: Array<[ConstrainedProperty, (device: D) => string | undefined]>,
-): D {
-  let candidates = devices;
-  const preferences: Array<(device: D) => boolean> = [];
-  for (const [name, valueOf] of properties) {
-    const { exact, ideal } = parseConstraint(constraints[name]);
-    const matches = (values: string[]) => (device: D) => {
-      const value = valueOf(device);
-      return value !== undefined && values.includes(value);
-    };
-    if (exact) {
-      candidates = candidates.filter(matches(exact));
-      if (candidates.length === 0) throw overconstrained(name);
-    }
-    if (ideal) preferences.push(matches(ideal));
-  }
-  const score = (device: D) =>
-    preferences.reduce(
-      (sum, prefers, i) => sum + (prefers(device) ? 2 ** (preferences.length - i) : 0),
-      0,
-    );
-  let best = candidates[0] as D;
-  for (const device of candidates) if (score(device) > score(best)) best = device;
-  return best;
 }
 
 /** Defines an own, non-enumerable property, shadowing wrtc's read-only prototype member. */
@@ -463,3 +300,16 @@ export function createSyntheticMediaDevices(
     },
   };
 }
+
+export type {
+  AudioSourceLike,
+  SyntheticCamera,
+  SyntheticDeny,
+  SyntheticDevice,
+  SyntheticMediaDevices,
+  SyntheticMediaDevicesOptions,
+  SyntheticMicrophone,
+  SyntheticSpeaker,
+  VideoSourceLike,
+  WrtcMediaLike,
+} from './types';
