@@ -1,5 +1,14 @@
-import { DEFAULT_TTL_MS } from '../protocol/messages';
-import type { ClientInfo, HangupReason, Message, MessageBody } from '../protocol/messages';
+import { DEFAULT_TTL_MS, HANGUP_REASONS } from '../protocol/messages';
+import type {
+  ClientInfo,
+  Feature,
+  HangupReason,
+  Message,
+  MessageBody,
+  MessageOf,
+} from '../protocol/messages';
+import { commitOf } from '../protocol/commit';
+import { contains } from '../util/list';
 import { newId, SeenIds } from '../protocol/ids';
 import { resolvePlatform } from '../env/platform';
 import type { PartialPlatform } from '../env/platform';
@@ -38,7 +47,15 @@ import { ConnectionSupervisor } from '../call/supervisor';
 import type { SupervisorTimer } from '../call/supervisor';
 import { readMessage } from '../call/inbox';
 
-const IN_CALL: readonly AgentCallState[] = ['accepted', 'connecting', 'connected', 'reconnecting'];
+const IN_CALL: readonly AgentCallState[] = [
+  'accepted',
+  'connecting',
+  'connected',
+  'reconnecting',
+  'suspended',
+];
+
+type Timer = SupervisorTimer | 'answer' | 'resume';
 
 /**
  * The agent's side of one call, as PROTOCOL.md describes it: invites, waits
@@ -59,15 +76,26 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
   remoteMediaState: MediaState | null = null;
   /** The agent's own media state. */
   readonly local: MediaState;
+  /** The consumer instance holding the call (protocol 1.1), once one accepted. */
+  holder: string | null = null;
   private readonly platform: PartialPlatform;
   private readonly timeouts: AgentTimeouts;
   private readonly log: Logger;
   private readonly machine: StateMachine<AgentCallState>;
-  private readonly session: CallSession<SupervisorTimer | 'answer'>;
-  private readonly supervisor: ConnectionSupervisor<SupervisorTimer | 'answer'>;
+  private readonly session: CallSession<Timer>;
+  private supervisor: ConnectionSupervisor<Timer>;
   private readonly seen = new SeenIds();
   private readonly stopListening: () => void;
+  private readonly send: (body: MessageBody, to?: string) => void;
+  private readonly features: Feature[];
   private mediaReady: Promise<void> | null = null;
+  /** The consumer's current resume commitment. */
+  private commit: string | undefined;
+  /** Messages of other instances wait while a resume is being verified. */
+  private verifying: Message[] | null = null;
+  /** How the call ended, for a resume that comes too late. */
+  private endedWith: { reason: HangupReason; detail?: string } | null = null;
+  private certificate: RTCCertificate | undefined;
 
   constructor(private readonly options: AgentCallOptions) {
     super();
@@ -83,22 +111,11 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
       (state, previous) => this.safeEmit('statechange', { state, previous }),
       (error) => this.onListenerError('statechange', error),
     );
-    const send = envelopeSender(options.transport, 'agent', this.log);
+    this.features = options.features ?? ['instances', 'resume'];
+    const send = envelopeSender(options.transport, 'agent', this.log, undefined, () => this.holder);
+    this.send = (body, to) => send(this.callId, body, to);
     this.session = new CallSession(this.callId, clock, send);
-    // The consumer, as offerer, restarts ICE; the agent waits for it.
-    this.supervisor = new ConnectionSupervisor(
-      this.session,
-      { connect: this.timeouts.connect, reconnect: this.timeouts.reconnect },
-      {
-        connected: () => {
-          this.session.markConnected();
-          this.machine.set('connected');
-          this.sendMediaState();
-        },
-        reconnecting: () => this.machine.set('reconnecting'),
-        failed: (reason, detail) => this.fail(reason, detail),
-      },
-    );
+    this.supervisor = this.supervise();
     this.local = {
       audioMuted: false,
       videoEnabled: options.media === 'video' && !options.policy?.agentVideoOff,
@@ -111,6 +128,23 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
 
   get state(): AgentCallState {
     return this.machine.state;
+  }
+
+  /** Follows one peer connection; the consumer, as offerer, restarts ICE and the agent waits. */
+  private supervise(): ConnectionSupervisor<Timer> {
+    return new ConnectionSupervisor(
+      this.session,
+      { connect: this.timeouts.connect, reconnect: this.timeouts.reconnect },
+      {
+        connected: () => {
+          this.session.markConnected();
+          this.machine.set('connected');
+          this.sendMediaState();
+        },
+        reconnecting: () => this.machine.set('reconnecting'),
+        failed: (reason, detail) => this.fail(reason, detail),
+      },
+    );
   }
 
   get localStream(): MediaStream | null {
@@ -139,7 +173,18 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
   invite(): void {
     this.machine.require(['idle'], 'invite');
     const { media, agent, ttlMs, iceServers, policy } = this.options;
+    const features = this.features;
     this.machine.set('inviting');
+    // One certificate for every peer connection of the call: a resumed call
+    // keeps its fingerprint, and the verification code with it.
+    const Pc = this.platform.RTCPeerConnection as
+      { generateCertificate?: (a: object) => Promise<RTCCertificate> } | undefined;
+    if (contains(features, 'resume') && Pc?.generateCertificate) {
+      Pc.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' }).then(
+        (certificate) => (this.certificate = certificate),
+        () => undefined,
+      );
+    }
     this.session.send({
       type: 'invite',
       media,
@@ -147,6 +192,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
       ...(ttlMs !== undefined ? { ttlMs } : {}),
       ...(iceServers ? { iceServers } : {}),
       ...(policy ? { policy } : {}),
+      ...(features.length ? { features } : {}),
     });
     this.session.timers.set('answer', (ttlMs ?? DEFAULT_TTL_MS) + this.timeouts.answerGrace, () =>
       this.end('expired', 'system', 'the consumer did not answer', {
@@ -217,18 +263,43 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
 
   private receive(data: unknown): void {
     const m = readMessage(data, 'consumer', (code, text) => this.warn(code, text));
-    if (!m || m.callId !== this.callId || !this.isActive()) return;
+    if (!m || m.callId !== this.callId || this.state === 'idle') return;
     if (!this.seen.add(m.id)) return;
     this.safeEmit('message', m);
-    if (!this.isActive()) return; // a monitoring listener ended the call
+    this.handle(m);
+  }
+
+  private handle(m: Message): void {
+    const instances = contains(this.features, 'instances') || contains(this.features, 'resume');
+    // A resume is answered even after the end: the next page must learn how the call ended.
+    if (m.type === 'resume') return void this.onResume(m);
+    if (!this.isActive()) return; // ended (also by a monitoring listener)
+    if (instances && this.holder !== null && m.instance !== this.holder) {
+      // Another tab: it waits while a resume is verified; a second accept is told it lost.
+      if (this.verifying) this.verifying.push(m);
+      else if (m.type === 'accept' && m.instance) {
+        this.send({ type: 'cancel', reason: 'answered-elsewhere' }, m.instance);
+      }
+      return;
+    }
     switch (m.type) {
       case 'accept':
         if (this.state !== 'inviting') return this.unexpected(m);
+        if (instances && m.instance) this.holder = m.instance;
+        if (contains(this.features, 'resume')) this.commit = m.resume?.commit;
         this.onAccept(m);
         return;
       case 'reject':
+        // Every other tab stops ringing.
+        if (instances) this.session.send({ type: 'cancel', reason: 'declined' });
+        this.end(m.reason, 'remote', m.detail);
+        return;
       case 'hangup':
         this.end(m.reason, 'remote', m.detail);
+        return;
+      case 'suspend':
+        if (!this.machine.is(IN_CALL) || this.state === 'suspended') return this.unexpected(m);
+        this.onSuspend();
         return;
       case 'media-state':
         this.remoteMediaState = {
@@ -250,16 +321,86 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
     }
   }
 
+  /** The consumer leaves its page: the call and the agent's media wait for its next page. */
+  private onSuspend(): void {
+    const session = this.session;
+    this.machine.set('suspended');
+    session.peer?.close();
+    session.peer = null;
+    for (const timer of ['connect', 'reconnect', 'iceRestart'] as const)
+      session.timers.clear(timer);
+    session.timers.set('resume', this.timeouts.resume, () =>
+      this.fail('timeout', 'the consumer did not come back from another page'),
+    );
+  }
+
+  /**
+   * A new page of the consumer takes the call back: its secret must be the
+   * one committed to last. Verified, it holds the call and connects anew;
+   * otherwise it alone is told, and the call is not touched.
+   */
+  private async onResume(m: MessageOf<'resume'>): Promise<void> {
+    const crypto = this.platform.crypto;
+    const to = m.instance;
+    if (!contains(this.features, 'resume') || !crypto?.subtle || !to) return this.unexpected(m);
+    const waiting: Message[] = this.verifying ?? [];
+    this.verifying = waiting;
+    let valid = false;
+    try {
+      valid = (await commitOf(crypto, m.secret)) === this.commit && this.commit !== undefined;
+    } catch {
+      // an engine without SHA-256: refused below
+    }
+    if (this.verifying === waiting) this.verifying = null;
+    const ended = this.endedWith;
+    if (!valid || ended || !this.isActive() || this.state === 'inviting') {
+      const reason = valid && ended ? ended.reason : 'error';
+      const detail = valid && ended ? ended.detail : 'resume refused';
+      this.send({ type: 'hangup', reason, ...(detail ? { detail } : {}) }, to);
+    } else {
+      this.commit = m.commit;
+      this.holder = to;
+      this.client = m.client;
+      const session = this.session;
+      session.peer?.close();
+      session.timers.clear('resume');
+      session.timers.clear('reconnect');
+      session.timers.clear('iceRestart');
+      this.supervisor = this.supervise();
+      this.openPeer();
+      if (this.state !== 'connecting') this.machine.set('connecting');
+      if (session.closed) return;
+      this.supervisor.start();
+      this.safeEmit('resumed', { instance: to });
+    }
+    for (const message of waiting) this.handle(message);
+  }
+
   private onAccept(m: Extract<Message, { type: 'accept' }>): void {
     const session = this.session;
     this.client = m.client;
     session.timers.clear('answer');
+    if (!this.openPeer()) return;
+    this.machine.set('accepted');
+    if (session.closed) return; // a listener of the state hung up
+    // The holder learns at once that the call is its own; other tabs, that it is taken.
+    if (this.holder) this.sendMediaState();
+    this.supervisor.start();
+    this.safeEmit('accepted', { media: m.media, client: { ...m.client } });
+    if (session.closed) return; // a listener of `accepted` hung up
+    this.mediaReady = session.ops.run(() => this.startMedia());
+  }
+
+  /** A peer connection for the consumer's offer; false when none can be made (the call ended). */
+  private openPeer(): boolean {
+    const configuration = rtcConfiguration(
+      this.options.iceServers,
+      Boolean(this.options.policy?.forceRelay),
+    );
+    if (this.certificate) configuration.certificates = [this.certificate];
     // The peer exists from now on, so candidates sent with the offer wait in it.
-    const peer = createPeer(session, this.platform, {
-      configuration: rtcConfiguration(
-        this.options.iceServers,
-        Boolean(this.options.policy?.forceRelay),
-      ),
+    const peer = createPeer(this.session, this.platform, {
+      configuration,
       polite: true,
       onRemoteStream: (stream) => this.safeEmit('remotestream', stream),
       onState: (state) => this.supervisor.onPeerState(state),
@@ -272,6 +413,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
     });
     try {
       peer.open();
+      return true;
     } catch (error) {
       const unsupported = (error as CallError | null)?.code === 'unsupported';
       this.fail(
@@ -280,14 +422,8 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
           ? 'no RTCPeerConnection on the agent side'
           : 'the connection could not be set up',
       );
-      return;
+      return false;
     }
-    this.machine.set('accepted');
-    if (session.closed) return; // a listener of the state hung up
-    this.supervisor.start();
-    this.safeEmit('accepted', { media: m.media, client: { ...m.client } });
-    if (session.closed) return; // a listener of `accepted` hung up
-    this.mediaReady = session.ops.run(() => this.startMedia());
   }
 
   private async startMedia(): Promise<void> {
@@ -343,6 +479,10 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
   /** The one way the call ends: the last message, the session closed, then `ended`. */
   private end(reason: AgentEndReason, by: EndedBy, detail?: string, notify?: MessageBody): void {
     if (!this.isActive() || !this.session.close(notify)) return;
+    this.endedWith = {
+      reason: contains(HANGUP_REASONS, reason) ? (reason as HangupReason) : 'normal',
+      ...(detail ? { detail } : {}),
+    };
     this.machine.set('ended');
     this.safeEmit('ended', {
       callId: this.callId,

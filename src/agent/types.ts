@@ -3,6 +3,7 @@ import type {
   CallMedia,
   CallPolicy,
   ClientInfo,
+  Feature,
   HangupReason,
   IceServer,
   Message,
@@ -15,7 +16,15 @@ import type { Logger } from '../foundation/log';
 import type { CallWarning, EndedBy, MediaState } from '../call/events';
 
 export type AgentCallState =
-  'idle' | 'inviting' | 'accepted' | 'connecting' | 'connected' | 'reconnecting' | 'ended';
+  | 'idle'
+  | 'inviting'
+  | 'accepted'
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  /** The consumer is changing pages; its next page resumes the call (protocol 1.1). */
+  | 'suspended'
+  | 'ended';
 
 export const AGENT_TRANSITIONS: ReadonlyMap<AgentCallState, readonly AgentCallState[]> = new Map<
   AgentCallState,
@@ -23,10 +32,12 @@ export const AGENT_TRANSITIONS: ReadonlyMap<AgentCallState, readonly AgentCallSt
 >([
   ['idle', ['inviting']],
   ['inviting', ['accepted', 'ended']],
-  ['accepted', ['connecting', 'ended']],
-  ['connecting', ['connected', 'ended']],
-  ['connected', ['reconnecting', 'ended']],
-  ['reconnecting', ['connected', 'ended']],
+  // A resume (a new page of the consumer) connects anew from any state of the call.
+  ['accepted', ['connecting', 'suspended', 'ended']],
+  ['connecting', ['connected', 'suspended', 'ended']],
+  ['connected', ['reconnecting', 'connecting', 'suspended', 'ended']],
+  ['reconnecting', ['connected', 'connecting', 'suspended', 'ended']],
+  ['suspended', ['connecting', 'ended']],
   ['ended', []],
 ]);
 
@@ -48,6 +59,8 @@ export interface AgentCallEvents {
   localstream: [MediaStream];
   remotestream: [MediaStream];
   remotemediastate: [MediaState];
+  /** The consumer's next page took the call back (`instance` holds it now). */
+  resumed: [{ instance: string }];
   ended: [AgentEndedEvent];
   warning: [CallWarning];
   /** Every valid message received for this call, after duplicate removal (for monitoring). */
@@ -61,12 +74,15 @@ export interface AgentTimeouts {
   connect: number;
   /** How long a call may stay `reconnecting` (the consumer restarts ICE). */
   reconnect: number;
+  /** How long a `suspended` call waits for the consumer's next page. */
+  resume: number;
 }
 
 export const DEFAULT_AGENT_TIMEOUTS: AgentTimeouts = {
   answerGrace: 5_000,
   connect: 90_000,
   reconnect: 35_000,
+  resume: 30_000,
 };
 
 export interface AgentCallOptions {
@@ -80,6 +96,11 @@ export interface AgentCallOptions {
   /** Sent to the consumer in the invitation and used by the agent too. */
   iceServers?: IceServer[];
   policy?: CallPolicy;
+  /**
+   * The protocol 1.1 features offered in the invitation (default
+   * `['instances', 'resume']`); `[]` speaks protocol 1.0.
+   */
+  features?: Feature[];
   timeouts?: Partial<AgentTimeouts>;
   clock?: Clock;
   logger?: Logger;

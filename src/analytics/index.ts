@@ -1,6 +1,10 @@
-// messaging-calls/analytics: calls tracked in the brand's own analytics
-// (GA4, GTM, Matomo, Mapp, Tealium or its own adapter), and a report of
-// every call.
+/**
+ * Calls tracked in the brand's own analytics (GA4, GTM, Matomo, Mapp, Tealium
+ * or its own adapter) by the {@link analytics} extension, and a report of
+ * every call.
+ *
+ * @module messaging-calls/analytics
+ */
 export { analytics } from './analytics';
 export type { AnalyticsOptions } from './analytics';
 export { ANALYTICS_EVENTS } from './taxonomy';

@@ -21,11 +21,13 @@ import { SignalingRouter } from './router';
 import { CallSetup } from './setup';
 import { MediaControls } from './controls';
 import { RemotePlayback } from './playback';
+import { CallResume } from './resume';
 import { extensionContext, runExtensions, tearDown } from './extensions';
 
 export { DEFAULT_TIMEOUTS };
 export type { AcceptOptions, CallInfo, CallTimeouts } from './options';
 
+/** What `new CallClient(options)` takes: only `transport` is required. */
 export interface CallClientOptions extends ClientSettings {
   /** Features built on the client: `qualityMonitor()`, and the application's own. */
   extensions?: readonly CallExtension[];
@@ -57,6 +59,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
   private readonly setup: CallSetup;
   private readonly controls: MediaControls;
   private readonly playback: RemotePlayback;
+  private readonly resume: CallResume;
   /** What the extensions run at destroy(). */
   private readonly teardowns: (() => void)[] = [];
   private stopListening: () => void = () => undefined;
@@ -86,6 +89,8 @@ export class CallClient extends SafeEmitter<CallEvents> {
     this.playback = new RemotePlayback(core);
     this.setup = new CallSetup(core, this.controls, this.playback);
     this.router = new SignalingRouter(core);
+    this.resume = new CallResume(core, this.setup, (call) => this.router.ring(call));
+    this.router.resume = this.resume;
     core.machine.hook((state) => {
       if (state === 'ended') this.playback.clear();
     });
@@ -108,7 +113,23 @@ export class CallClient extends SafeEmitter<CallEvents> {
       throw error;
     }
     // An extension may have destroyed the client already.
-    if (this.destroyed) this.stopListening();
+    if (this.destroyed) {
+      this.stopListening();
+      return;
+    }
+    const stopTransport = this.stopListening;
+    const stopPage = this.resume.listen();
+    this.stopListening = () => {
+      stopTransport();
+      stopPage();
+    };
+    // A call left by the previous page of this tab goes on here.
+    this.resume.restore();
+  }
+
+  /** This page's instance id (protocol 1.1), sent in every message. */
+  get instanceId(): string {
+    return this.core.instance;
   }
 
   /** The current state. */
@@ -159,8 +180,16 @@ export class CallClient extends SafeEmitter<CallEvents> {
     call.timers.clear('invite');
     this.setup.prepare(call);
     this.core.setState('accepted');
-    call.send({ type: 'accept', media, client: { sdk: `messaging-calls/${VERSION}` } });
-    return call.ops.run(() => this.setup.start(call));
+    const client = { sdk: `messaging-calls/${VERSION}` };
+    if (!call.next) call.send({ type: 'accept', media, client });
+    return call.ops.run(async () => {
+      // A call that can be resumed commits to its first secret in `accept`.
+      if (call.next) {
+        const resume = await this.resume.commit(call);
+        call.send({ type: 'accept', media, client, ...(resume ? { resume } : {}) });
+      }
+      await this.setup.start(call);
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
-import type { HangupReason, MessageBody } from '../protocol/messages';
-import { SeenIds } from '../protocol/ids';
+import type { Feature, HangupReason, MessageBody } from '../protocol/messages';
+import { newId, SeenIds } from '../protocol/ids';
 import type { PartialPlatform } from '../env/platform';
 import type { Clock } from '../foundation/timers';
 import type { Logger } from '../foundation/log';
@@ -20,7 +20,7 @@ export type Emit<Events extends { [K in keyof Events]: unknown[] }> = <
   ...args: Events[E]
 ) => void;
 
-export type CallTimer = SupervisorTimer | 'invite' | 'permission';
+export type CallTimer = SupervisorTimer | 'invite' | 'permission' | 'save';
 
 /** One consumer call: its plain data (`info`) and the resources of its session. */
 export class ConsumerCall extends CallSession<CallTimer> {
@@ -35,6 +35,23 @@ export class ConsumerCall extends CallSession<CallTimer> {
   /** autoplay-blocked was warned for this call. */
   autoplayWarned = false;
   supervisor: ConnectionSupervisor<CallTimer> | null = null;
+  /** The peer connection's configuration, completed (certificate) before it opens. */
+  config: RTCConfiguration = {};
+  // Resume (protocol 1.1); `next` is set only for a call that can be resumed.
+  /** The first commitment, made at the invitation. */
+  next?: Promise<{ secret: string; commit: string } | undefined>;
+  /** The call's DTLS certificate, kept across pages where the browser can. */
+  certificate?: Promise<RTCCertificate | undefined>;
+  /** The secret of the agent's current commitment, and the one revealed before it. */
+  secret?: string;
+  previous?: string;
+  /** A secret to try once more if this page's resume is refused; the commitment it sent. */
+  fallback?: string;
+  nextCommit?: string;
+  /** The instance of the page this call was restored from. */
+  restored?: string;
+  /** When the previous page last saved the call (a resumed call). */
+  resumedFrom?: number;
 
   constructor(
     readonly info: CallInfo,
@@ -42,6 +59,8 @@ export class ConsumerCall extends CallSession<CallTimer> {
     public iceServers: RTCIceServer[] | undefined,
     clock: Clock,
     sender: Sender,
+    /** The 1.1 features of the invitation. */
+    readonly features: Feature[] = [],
   ) {
     super(info.callId, clock, sender);
     this.wantVideo = info.local.videoEnabled;
@@ -50,6 +69,7 @@ export class ConsumerCall extends CallSession<CallTimer> {
   override close(lastMessage?: MessageBody): boolean {
     if (!super.close(lastMessage)) return false;
     this.iceServers = undefined;
+    this.config = {};
     this.supervisor = null;
     return true;
   }
@@ -64,6 +84,8 @@ export class ClientCore {
   call: ConsumerCall | null = null;
   readonly machine: StateMachine<CallState>;
   readonly send: Sender;
+  /** This page's instance id (protocol 1.1), in every message; a page back from the cache draws anew. */
+  instance = newId();
 
   constructor(
     readonly options: ClientSettings,
@@ -75,7 +97,7 @@ export class ClientCore {
     readonly emit: Emit<CallEvents>,
     onHookError: (error: unknown) => void,
   ) {
-    this.send = envelopeSender(options.transport, 'consumer', log);
+    this.send = envelopeSender(options.transport, 'consumer', log, () => this.instance);
     this.machine = new StateMachine<CallState>(
       TRANSITIONS,
       'idle',

@@ -14,7 +14,9 @@ export type EndReason =
   /** Calls of that media are disabled by configuration. */
   | 'disabled'
   /** The agent withdrew the invitation. */
-  | 'cancelled';
+  | 'cancelled'
+  /** Another tab (instance) of the consumer answered the invitation or took the call. */
+  | 'answered-elsewhere';
 
 /** Who ended the call: this side's application, the other side, or the SDK itself. */
 export type EndedBy = 'local' | 'remote' | 'system';
@@ -98,6 +100,12 @@ export interface CallEvents {
    * consumer to turn the camera off, or set `bandwidth.autoAudioOnly`).
    */
   bandwidth: [BandwidthEvent];
+  /**
+   * A call taken over from the previous page (or from the back/forward
+   * cache) is connected again; `gapMs` is the time since that page last
+   * saved it.
+   */
+  resumed: [{ callId: string; gapMs: number }];
   ended: [EndedEvent];
   warning: [CallWarning];
 }

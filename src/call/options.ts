@@ -23,6 +23,7 @@ export interface CallTimeouts {
   restartRetry: number;
 }
 
+/** The timer lengths a client uses where its `timeouts` option says nothing. */
 export const DEFAULT_TIMEOUTS: CallTimeouts = {
   invite: DEFAULT_TTL_MS,
   permission: 60_000,
@@ -48,7 +49,10 @@ export interface ClientSettings {
   allowedMedia?: readonly CallMedia[];
   /** Refuse calls when the SDK runs inside an iframe (default true). */
   requireTopFrame?: boolean;
-  /** Which browsers may take calls (default: the two latest of Chrome, Edge, Firefox, Safari). */
+  /**
+   * Which browsers may take calls (default `DEFAULT_BROWSER_POLICY`: recent
+   * Chrome, Edge and Safari, Firefox from the ESR).
+   */
   browsers?: BrowserPolicy | 'any';
   /**
    * Cap of the video sender, kbit/s (default 2,500: with audio, the 2,600 a
@@ -56,11 +60,25 @@ export interface ClientSettings {
    * rate as bandwidth shrinks; `qualityMonitor` adds tiers below.
    */
   videoMaxKbps?: number;
+  /**
+   * Calls that survive a page navigation (protocol 1.1 resume), on by
+   * default where the invitation allows it: `false` turns it off;
+   * `storageKey` names the session-storage record (default
+   * `messaging-calls`), so two setups on one site do not collide.
+   */
+  resume?: boolean | { storageKey?: string };
+  /** Timer lengths, ms; those not given keep {@link DEFAULT_TIMEOUTS}. */
   timeouts?: Partial<CallTimeouts>;
+  /** The time source of the client's timers (a test's fake clock); the real one by default. */
   clock?: Clock;
+  /**
+   * Where the client's log goes (`consoleLogger()` from
+   * `messaging-calls/diagnostics`, or your own); nowhere by default.
+   */
   logger?: Logger;
 }
 
+/** Options of `CallClient.accept()`. */
 export interface AcceptOptions {
   /** Accept a video invitation as voice: the camera is not opened. */
   media?: CallMedia;

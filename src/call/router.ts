@@ -6,6 +6,7 @@ import { readMessage } from './inbox';
 import { refusal } from './admission';
 import type { MediaState } from './events';
 import { isAccepted } from './states';
+import type { CallResume } from './resume';
 
 type Invite = Extract<Message, { type: 'invite' }>;
 
@@ -21,8 +22,14 @@ export class SignalingRouter {
   /** callIds of calls that ended: a call id is never reused. */
   private readonly finishedCalls = new SeenIds(256);
 
+  /** Resume (protocol 1.1), set by the client. */
+  resume: CallResume | null = null;
+
   constructor(private readonly core: ClientCore) {
-    core.onEnded = (call) => this.finishedCalls.add(call.info.callId);
+    core.onEnded = (call) => {
+      this.finishedCalls.add(call.info.callId);
+      this.resume?.forget(call);
+    };
   }
 
   receive(data: unknown): void {
@@ -36,9 +43,31 @@ export class SignalingRouter {
     const call = core.call;
     // Messages of another call, or of one that ended, are not ours to act on.
     if (!call || message.callId !== call.info.callId || !core.live(call)) return;
+    if (message.to !== undefined && message.to !== core.instance) {
+      this.addressedElsewhere(call, message);
+      return;
+    }
     if (!call.seen.add(message.id)) return; // duplicate
     core.log('debug', `received ${message.type}`, { callId: call.info.callId });
+    if (message.to) this.resume?.confirmed(call);
+    if (this.resume?.retry(call, message)) return;
     this.dispatch(call, message);
+  }
+
+  /**
+   * A message of this call for another instance (protocol 1.1). The call's
+   * own signaling (media-state, sdp, ice) sent to another tab means that tab
+   * answered the invitation, or holds the call now: it ends here, nothing
+   * sent. Answers to another tab's accept or resume (cancel, hangup) leave
+   * this tab's call alone, as do messages still on their way to the page
+   * this call came from, and everything while resuming.
+   */
+  private addressedElsewhere(call: ConsumerCall, message: Message): void {
+    const { core } = this;
+    const signaling =
+      message.type === 'media-state' || message.type === 'sdp' || message.type === 'ice';
+    if (!signaling || message.to === call.restored || core.state === 'resuming') return;
+    core.end(call, 'answered-elsewhere', 'remote');
   }
 
   /** The signaling connection closed for good: a call cannot go on without it. */
@@ -57,7 +86,8 @@ export class SignalingRouter {
     const current = core.call;
     if (current && core.live(current)) {
       if (message.callId === current.info.callId) {
-        if (current.seen.add(message.id)) {
+        // A conversation that replays its history shows a restored call's invite again.
+        if (current.seen.add(message.id) && !current.restored) {
           core.warn('unexpected-message', 'a second invite for the same call was ignored');
         }
         return;
@@ -79,7 +109,14 @@ export class SignalingRouter {
       core.end(call, reason, 'system', detail, { type: 'reject', reason, detail });
       return;
     }
-    call.timers.set('invite', call.info.expiresAt - call.info.invitedAt, () =>
+    this.resume?.prepare(call);
+    this.ring(call);
+  }
+
+  /** Shows an invitation: the `invitation` event, and the timer of its expiry. */
+  ring(call: ConsumerCall): void {
+    const { core } = this;
+    call.timers.set('invite', call.info.expiresAt - core.clock.now(), () =>
       core.end(call, 'expired', 'system', 'the invitation was not answered in time', {
         type: 'reject',
         reason: 'expired',
@@ -108,6 +145,7 @@ export class SignalingRouter {
       message.iceServers,
       core.clock,
       core.send,
+      message.features,
     );
     call.seen.add(message.id);
     return call;
@@ -131,7 +169,12 @@ export class SignalingRouter {
       case 'cancel':
         // Also after connecting: the agent's side may not have seen the
         // connection yet, and a call only one side believes in is worse.
-        core.end(call, 'cancelled', 'remote', message.reason);
+        core.end(
+          call,
+          message.reason === 'answered-elsewhere' ? 'answered-elsewhere' : 'cancelled',
+          'remote',
+          message.reason,
+        );
         return;
       case 'hangup':
         core.end(call, message.reason, 'remote', message.detail);

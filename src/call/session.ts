@@ -10,14 +10,29 @@ import type { Clock } from '../foundation/timers';
 import { SerialQueue } from '../foundation/queue';
 import { drain } from '../util/list';
 
-/** Sends a message body of a call, in its envelope; a throwing transport is logged. */
-export type Sender = (callId: string, body: MessageBody) => void;
+/**
+ * Sends a message body of a call, in its envelope; a throwing transport is
+ * logged. `to` addresses an agent message to one consumer instance.
+ */
+export type Sender = (callId: string, body: MessageBody, to?: string) => void;
 
-/** The one envelope sender of a side: version, fresh id, callId, role. */
-export function envelopeSender(transport: Transport, from: Role, log: Logger): Sender {
-  return (callId, body) => {
+/**
+ * The one envelope sender of a side: version, fresh id, callId, role, and
+ * the address: the consumer's `instance`, or the agent's `to` (the one given,
+ * else `holder()`, the instance holding the call).
+ */
+export function envelopeSender(
+  transport: Transport,
+  from: Role,
+  log: Logger,
+  instance?: () => string,
+  holder?: () => string | null,
+): Sender {
+  return (callId, body, to = holder?.() ?? undefined) => {
     try {
-      transport.send(envelope(body, callId, from));
+      transport.send(
+        envelope(body, callId, from, instance ? { instance: instance() } : to ? { to } : undefined),
+      );
     } catch (error) {
       log('error', `transport.send threw for ${body.type}`, { error: errorName(error) });
     }

@@ -47,20 +47,29 @@ export class CallSetup {
       },
       {
         connected: (first) => {
-          if (first && call.markConnected()) {
-            call.info.connectedAt = call.connectedAt;
+          if (first) {
+            if (call.markConnected()) call.info.connectedAt = call.connectedAt;
             void this.controls.encode(call, capEncoding(core.videoMaxKbps));
           }
+          const resumed = first && call.resumedFrom !== undefined;
           core.setState('connected');
-          if (core.live(call)) this.controls.sendMediaState(call);
+          if (!core.live(call)) return;
+          this.controls.sendMediaState(call);
+          if (resumed) {
+            core.emit('resumed', {
+              callId: call.info.callId,
+              gapMs: core.clock.now() - (call.resumedFrom as number),
+            });
+          }
         },
         reconnecting: () => core.setState('reconnecting'),
         failed: (reason, detail) => core.fail(call, reason, detail),
       },
     );
     call.supervisor = supervisor;
+    call.config = rtcConfiguration(call.iceServers ?? options.iceServers, relay);
     createPeer(call, core.platform, {
-      configuration: rtcConfiguration(call.iceServers ?? options.iceServers, relay),
+      configuration: call.config,
       polite: false,
       onRemoteStream: (stream) => this.playback.onStream(call, stream),
       onState: (state) => {
@@ -87,11 +96,14 @@ export class CallSetup {
     });
   }
 
-  /** Opens the media, then the peer connection, and sends the offer. */
-  async start(call: ConsumerCall): Promise<void> {
+  /**
+   * Opens the media, then the peer connection, and sends the offer. A
+   * resumed call stays `resuming` until it is connected again.
+   */
+  async start(call: ConsumerCall, resuming = false): Promise<void> {
     const { core } = this;
     if (!core.live(call)) return;
-    core.setState('media-permission');
+    if (!resuming) core.setState('media-permission');
     if (!core.live(call)) return;
     call.timers.set('permission', core.timeouts.permission, () =>
       core.fail(call, 'timeout', 'the camera/microphone prompt was not answered in time'),
@@ -100,7 +112,7 @@ export class CallSetup {
     const wantVideo = call.info.acceptedMedia === 'video' && call.wantVideo;
     let cameraError: CallError | undefined;
     try {
-      ({ cameraError } = await media.start(call.info.media, !wantVideo));
+      ({ cameraError } = await media.start(call.info.media, !wantVideo, call.info.local.camera));
     } catch (error) {
       if (!core.live(call)) return;
       const e = mediaError(error);
@@ -127,7 +139,7 @@ export class CallSetup {
     core.emit('localmediastate', { ...call.info.local });
     // A listener may have ended the call.
     if (!core.live(call)) return;
-    core.setState('connecting');
+    if (!resuming) core.setState('connecting');
     if (!core.live(call)) return;
     await this.connect(call);
   }
@@ -135,9 +147,11 @@ export class CallSetup {
   /** Opens the peer connection with its transceivers and sends the first offer. */
   private async connect(call: ConsumerCall): Promise<void> {
     const { core } = this;
+    const certificate = await call.certificate;
     const peer = call.peer;
     const media = call.media;
-    if (!peer || !media) return;
+    if (!peer || !media || !core.live(call)) return;
+    if (certificate) call.config.certificates = [certificate];
     try {
       peer.open();
       peer.addTransceiver('audio', media.audio);

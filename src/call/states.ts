@@ -12,6 +12,8 @@ export const CALL_STATES = [
   'connecting',
   'connected',
   'reconnecting',
+  /** The call of the previous page is being taken back (protocol 1.1 resume). */
+  'resuming',
   'ended',
 ] as const;
 export type CallState = (typeof CALL_STATES)[number];
@@ -20,13 +22,15 @@ export const TRANSITIONS: ReadonlyMap<CallState, readonly CallState[]> = new Map
   CallState,
   readonly CallState[]
 >([
-  ['idle', ['invited']],
+  ['idle', ['invited', 'resuming']],
   ['invited', ['accepted', 'ended']],
   ['accepted', ['media-permission', 'ended']],
-  ['media-permission', ['connecting', 'ended']],
-  ['connecting', ['connected', 'ended']],
-  ['connected', ['reconnecting', 'ended']],
-  ['reconnecting', ['connected', 'ended']],
+  // A page back from the back/forward cache resumes the call it suspended.
+  ['media-permission', ['connecting', 'ended', 'resuming']],
+  ['connecting', ['connected', 'ended', 'resuming']],
+  ['connected', ['reconnecting', 'ended', 'resuming']],
+  ['reconnecting', ['connected', 'ended', 'resuming']],
+  ['resuming', ['connected', 'ended']],
   // A new invitation starts the next call.
   ['ended', ['invited']],
 ]);
@@ -38,6 +42,7 @@ export const IN_CALL: readonly CallState[] = [
   'connecting',
   'connected',
   'reconnecting',
+  'resuming',
 ];
 
 export function canTransition(from: CallState, to: CallState): boolean {

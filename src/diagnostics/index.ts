@@ -1,6 +1,10 @@
-// messaging-calls/diagnostics: checks before a call, the verification code
-// during one, and a console logger. Kept out of the core entry: a page that
-// does not use them does not download them.
+/**
+ * Checks before a call ({@link preflight}), the verification code during one
+ * ({@link verificationCode}), and a console logger. Kept out of the core
+ * entry: a page that does not use them does not download them.
+ *
+ * @module messaging-calls/diagnostics
+ */
 export { preflight } from './preflight';
 export type {
   PreflightOptions,

@@ -1,4 +1,5 @@
 import type { UserAgentDataLike } from './browser';
+import type { CryptoLike } from '../foundation/crypto';
 
 /**
  * The browser APIs the SDK uses, injectable so that the same code runs in a
@@ -33,6 +34,19 @@ export interface DocumentLike {
   removeEventListener?(type: 'visibilitychange', listener: () => void): void;
 }
 
+/** The part of `sessionStorage` the SDK uses (the resume record). */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** The page's window, for `pagehide` and `pageshow` (resume). */
+export interface WindowLike {
+  addEventListener(type: string, listener: (event: { persisted?: boolean }) => void): void;
+  removeEventListener(type: string, listener: (event: { persisted?: boolean }) => void): void;
+}
+
 export type RTCPeerConnectionConstructor = new (
   configuration?: RTCConfiguration,
 ) => RTCPeerConnection;
@@ -51,6 +65,14 @@ export interface Platform {
   environment?: Partial<Environment>;
   /** The page, to replay the agent's media when it is shown again; none in Node. */
   document?: DocumentLike;
+  /** The tab's session storage, where a call waits for the next page (resume). */
+  sessionStorage?: StorageLike;
+  /** Random bytes and SHA-256, for resume's commitments. */
+  crypto?: CryptoLike;
+  /** Keeps the call's certificate across pages, so the verification code stays. */
+  indexedDB?: IDBFactory;
+  /** The page's window: `pagehide` suspends a call, `pageshow` resumes it. */
+  window?: WindowLike;
 }
 
 /** A platform whose parts may be missing (an old browser, an insecure page). */
@@ -63,6 +85,10 @@ export function resolvePlatform(injected: Partial<Platform> = {}): PartialPlatfo
     MediaStream?: MediaStreamConstructor;
     navigator?: { mediaDevices?: MediaDevicesLike };
     document?: DocumentLike;
+    sessionStorage?: StorageLike;
+    crypto?: CryptoLike;
+    indexedDB?: IDBFactory;
+    window?: WindowLike;
   };
   return {
     RTCPeerConnection: injected.RTCPeerConnection ?? g.RTCPeerConnection,
@@ -70,5 +96,18 @@ export function resolvePlatform(injected: Partial<Platform> = {}): PartialPlatfo
     MediaStream: injected.MediaStream ?? g.MediaStream,
     environment: injected.environment,
     document: injected.document ?? g.document,
+    sessionStorage: injected.sessionStorage ?? read(() => g.sessionStorage),
+    crypto: injected.crypto ?? g.crypto,
+    indexedDB: injected.indexedDB ?? read(() => g.indexedDB),
+    window: injected.window ?? g.window,
   };
+}
+
+/** A global that may throw when read (storage blocked in a sandboxed frame). */
+function read<T>(get: () => T): T | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
 }

@@ -3,7 +3,11 @@ import { EventEmitter } from 'eventemitter3';
 /** An event map: event name → the listener's argument tuple. */
 export type EventMap<Events> = { [E in keyof Events]: unknown[] };
 
-/** The listener types eventemitter3 is given for an event map. */
+/**
+ * The listener types eventemitter3 is given for an event map.
+ *
+ * @inline
+ */
 type Listeners<Events extends EventMap<Events>> = {
   [E in keyof Events]: (...args: Events[E]) => void;
 };

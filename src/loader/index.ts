@@ -1,5 +1,5 @@
 /**
- * The loader: a few hundred bytes a page can load up front. It listens for
+ * The loader: a small script a page can load up front. It listens for
  * call signaling and fetches the full SDK only when the first invitation
  * arrives, then hands over everything it received, in order, to a
  * CallClient. Pages where no agent ever calls pay for the loader alone.
@@ -7,6 +7,8 @@
  * It imports nothing from the SDK but a few small pure functions: the SDK is
  * what it loads. Like the SDK's call paths it uses no Array.prototype helper,
  * which the page may have replaced.
+ *
+ * @module messaging-calls/loader
  */
 import { idOf, readSignaling } from '../transport/signaling';
 import { assertSecureSocketUrl } from '../transport/websocket';
@@ -31,6 +33,7 @@ export interface SdkGlobal {
   [name: string]: unknown;
 }
 
+/** What {@link watch} is given: the SDK's URL, the signaling, and what to do with the client. */
 export interface LoaderOptions {
   /** URL of the full SDK bundle (`messaging-calls.umd.min.js`). */
   src: string;
@@ -69,6 +72,7 @@ export interface LoaderOptions {
   };
 }
 
+/** What {@link watch} returns. */
 export interface LoaderHandle {
   /** True once the SDK is loaded and the client handed over. */
   readonly loaded: boolean;

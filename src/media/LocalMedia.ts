@@ -45,14 +45,14 @@ export class LocalMedia {
    *
    * @throws {CallError} `permission-denied`, `no-device` or `unsupported`.
    */
-  async start(media: CallMedia, videoOff: boolean): Promise<StartResult> {
+  async start(media: CallMedia, videoOff: boolean, facing: Facing = 'user'): Promise<StartResult> {
     const wantVideo = media === 'video' && !videoOff;
     if (!wantVideo) {
       this.adopt(await this.getUserMedia({ audio: true, video: false }));
       return {};
     }
     try {
-      this.adopt(await this.getUserMedia({ audio: true, video: { ...VIDEO, facingMode: 'user' } }));
+      this.adopt(await this.getUserMedia({ audio: true, video: { ...VIDEO, facingMode: facing } }));
       return {};
     } catch (error) {
       if (this.stopped) throw error;

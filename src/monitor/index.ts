@@ -1,5 +1,9 @@
-// messaging-calls/quality: the `quality` and `bandwidth` events, and the
-// summaries of getStats they are built from.
+/**
+ * The `quality` and `bandwidth` events ({@link qualityMonitor}, an extension
+ * of the client), and the summaries of getStats they are built from.
+ *
+ * @module messaging-calls/quality
+ */
 export { qualityMonitor } from './qualityMonitor';
 export type { QualityMonitorOptions } from './qualityMonitor';
 export { summarizeStats, qualityLevel } from '../quality/stats';

@@ -1,5 +1,5 @@
 /**
- * Signaling protocol v1: the messages the consumer SDK and the agent side
+ * Signaling protocol v1 (and the additions of 1.1): the messages the consumer SDK and the agent side
  * exchange. docs/PROTOCOL.md is the contract; these types mirror it.
  */
 
@@ -14,11 +14,17 @@ export const MIN_TTL_MS = 1_000;
 export const MAX_TTL_MS = 600_000;
 export const DEFAULT_TTL_MS = 60_000;
 
+/** Which side of the call sent a message. */
 export type Role = 'agent' | 'consumer';
 export type CallMedia = 'voice' | 'video';
 export type Facing = 'user' | 'environment';
 
 export const REJECT_REASONS = ['declined', 'busy', 'unsupported', 'disabled', 'expired'] as const;
+/**
+ * Why the consumer's side answered an invitation with `reject`.
+ *
+ * @useDeclaredType
+ */
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export const HANGUP_REASONS = [
@@ -30,6 +36,11 @@ export const HANGUP_REASONS = [
   'unsupported',
   'error',
 ] as const;
+/**
+ * Why a side ended a call that was accepted (`hangup`).
+ *
+ * @useDeclaredType
+ */
 export type HangupReason = (typeof HANGUP_REASONS)[number];
 
 export const MESSAGE_TYPES = [
@@ -41,7 +52,14 @@ export const MESSAGE_TYPES = [
   'ice',
   'media-state',
   'hangup',
+  'suspend',
+  'resume',
 ] as const;
+/**
+ * The `type` of a protocol message.
+ *
+ * @useDeclaredType
+ */
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /** Fields every message carries. */
@@ -52,7 +70,15 @@ export interface Envelope {
   /** Chosen by the agent in `invite`. */
   callId: string;
   from: Role;
+  /** 1.1: the consumer's instance (one page load), on every consumer message. */
+  instance?: string;
+  /** 1.1: the instance an agent message is addressed to. */
+  to?: string;
 }
+
+/** The 1.1 features an agent can name in `invite`. */
+export const FEATURES = ['instances', 'resume', 'screen-share'] as const;
+export type Feature = (typeof FEATURES)[number];
 
 export interface AgentInfo {
   name?: string;
@@ -100,6 +126,8 @@ export interface InviteBody {
   ttlMs?: number;
   iceServers?: IceServer[];
   policy?: CallPolicy;
+  /** 1.1: what this agent supports for this call. */
+  features?: Feature[];
 }
 export interface CancelBody {
   type: 'cancel';
@@ -109,6 +137,8 @@ export interface AcceptBody {
   type: 'accept';
   media: CallMedia;
   client: ClientInfo;
+  /** 1.1: the commitment of the secret that resumes this call. */
+  resume?: { commit: string };
 }
 export interface RejectBody {
   type: 'reject';
@@ -136,6 +166,18 @@ export interface HangupBody {
   detail?: string;
 }
 
+export interface SuspendBody {
+  type: 'suspend';
+}
+/** The consumer, on a new page, takes the call back: reveals the secret, commits to the next. */
+export interface ResumeBody {
+  type: 'resume';
+  secret: string;
+  commit: string;
+  media: CallMedia;
+  client: ClientInfo;
+}
+
 /** A message without its envelope: what a sender decides. */
 export type MessageBody =
   | InviteBody
@@ -145,7 +187,9 @@ export type MessageBody =
   | SdpBody
   | IceBody
   | MediaStateBody
-  | HangupBody;
+  | HangupBody
+  | SuspendBody
+  | ResumeBody;
 
 /** A complete protocol message. */
 export type Message = MessageBody & Envelope;
@@ -165,4 +209,6 @@ export const SENDER_OF: ReadonlyMap<MessageType, Role | 'either'> = new Map<
   ['ice', 'either'],
   ['media-state', 'either'],
   ['hangup', 'either'],
+  ['suspend', 'consumer'],
+  ['resume', 'consumer'],
 ]);

@@ -1,4 +1,5 @@
 import {
+  FEATURES,
   HANGUP_REASONS,
   MAX_AGENT_NAME_LENGTH,
   MAX_DETAIL_LENGTH,
@@ -26,6 +27,7 @@ export type ParseResult =
   { ok: true; message: Message } | { ok: false; code: InvalidCode; reason: string };
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const ID_RULE = 'must be 1-64 characters of [A-Za-z0-9_-]';
 
 /** True for a protocol id or callId: 1–64 chars of [A-Za-z0-9_-]. */
 export function isValidId(value: unknown): value is string {
@@ -204,6 +206,33 @@ const candidate = object(
 const optionalBoolean = optional(boolean);
 const media = oneOf(['voice', 'video']);
 const detail = optional(string(MAX_DETAIL_LENGTH));
+const client = object({
+  sdk: string(),
+  browser: optional(string()),
+  browserVersion: optional(string()),
+  os: optional(string()),
+  mobile: optionalBoolean,
+});
+
+/** 32 bytes in canonical base64url: 43 characters, the last with two zero bits. */
+const SECRET = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+const secret: Rule = (value, path) =>
+  typeof value === 'string' && SECRET.test(value)
+    ? value
+    : fail(path, 'must be 32 bytes in canonical base64url');
+
+/** The features this SDK knows; unknown strings (and non-strings) are ignored. */
+const features: Rule = (value, path) => {
+  const list = each(value, path, (item) => item) ?? fail(path, 'must be an array');
+  const known: string[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (typeof item === 'string' && contains(FEATURES, item) && !contains(known, item)) {
+      known[known.length] = item;
+    }
+  }
+  return known;
+};
 
 /** The fields of each message type, as the protocol defines them. */
 const BODIES: Record<MessageType, Record<string, Rule>> = {
@@ -221,18 +250,10 @@ const BODIES: Record<MessageType, Record<string, Rule>> = {
         agentVideoOff: optionalBoolean,
       }),
     ),
+    features: optional(features),
   },
   cancel: { reason: optional(string()) },
-  accept: {
-    media,
-    client: object({
-      sdk: string(),
-      browser: optional(string()),
-      browserVersion: optional(string()),
-      os: optional(string()),
-      mobile: optionalBoolean,
-    }),
-  },
+  accept: { media, client, resume: optional(object({ commit: secret })) },
   reject: { reason: oneOf(REJECT_REASONS), detail },
   sdp: { description: object({ type: oneOf(['offer', 'answer']), sdp: string() }) },
   // Required, and null for the end of candidates.
@@ -246,9 +267,12 @@ const BODIES: Record<MessageType, Record<string, Rule>> = {
     camera: optional(oneOf(['user', 'environment'])),
   },
   hangup: { reason: oneOf(HANGUP_REASONS), detail },
+  suspend: {},
+  resume: { secret, commit: secret, media, client },
 };
 
-const ID_RULE = 'must be 1-64 characters of [A-Za-z0-9_-]';
+/** 1.1 addressing: optional ids in the envelope. */
+const address = optional((value, path) => (isValidId(value) ? value : fail(path, ID_RULE)));
 
 function validate(input: unknown): Message {
   let value = input;
@@ -300,6 +324,7 @@ function validate(input: unknown): Message {
   const message = {
     type: messageType,
     ...(object(BODIES[messageType])(value, '') as object),
+    ...(object({ instance: address, to: address })(value, '') as object),
     v: PROTOCOL_VERSION,
     id,
     callId,

@@ -1,3 +1,9 @@
+/**
+ * Synthetic cameras and microphones for Node with wrtc
+ * ({@link createNodePlatform}), to test an integration without a browser.
+ *
+ * @module messaging-calls/testing
+ */
 export { createSyntheticMediaDevices } from './syntheticDevices';
 export type {
   AudioSourceLike,

@@ -30,6 +30,11 @@ export interface WrtcMediaLike {
   };
 }
 
+/**
+ * What every synthetic device has.
+ *
+ * @inline
+ */
 interface DeviceBase {
   deviceId: string;
   /** Defaults to the deviceId. */

@@ -2,31 +2,31 @@
 
 type Attrs = Record<string, string | boolean | undefined>;
 
-/** An element with attributes (`text` sets its text; `false`/undefined leave one out). */
-export function h<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  attrs: Attrs = {},
-  children: (Node | null)[] = [],
-): HTMLElementTagNameMap[K] {
-  const el = doc.createElement(tag);
-  for (const key in attrs) {
-    const value = attrs[key];
-    if (value === undefined || value === false) continue;
-    if (key === 'text') el.textContent = value as string;
-    else el.setAttribute(key, value === true ? '' : value);
-  }
-  for (let i = 0; i < children.length; i++) {
-    const child = children[i];
-    if (child) el.appendChild(child);
-  }
-  return el;
-}
+/**
+ * Makes elements of `doc` with attributes (`text` sets the text;
+ * `false`/undefined leave one out) and children.
+ */
+export const builder =
+  (doc: Document) =>
+  <K extends keyof HTMLElementTagNameMap>(
+    tag: K,
+    attrs: Attrs = {},
+    children: Node[] = [],
+  ): HTMLElementTagNameMap[K] => {
+    const el = doc.createElement(tag);
+    for (const key in attrs) {
+      const value = attrs[key];
+      if (value === undefined || value === false) continue;
+      if (key === 'text') el.textContent = value as string;
+      else el.setAttribute(key, value === true ? '' : value);
+    }
+    el.append(...children);
+    return el;
+  };
 
 /** Shows or hides an element (the `hidden` attribute). */
 export function show(el: Element, visible: boolean): void {
-  if (visible) el.removeAttribute('hidden');
-  else el.setAttribute('hidden', '');
+  el.toggleAttribute('hidden', !visible);
 }
 
 /** Initials of a name, for an avatar without a picture. */

@@ -1,6 +1,10 @@
-// messaging-calls/ui: the default call UI and the transcript's system
-// messages, built on the client's public API and events. The core never
-// imports it.
+/**
+ * The default call UI ({@link mountCallUI}) and the transcript's system
+ * messages ({@link callTranscript}), built on the client's public API and
+ * events. The core never imports it.
+ *
+ * @module messaging-calls/ui
+ */
 export { mountCallUI } from './mount';
 export type { CallUI, CallUIOptions } from './mount';
 export { callTranscript } from './transcript';

@@ -7,8 +7,8 @@ import type { TextKey } from './texts';
 import { isRtl } from './locales';
 import { ENDED_TEXT, uiTexts } from './transcript';
 import type { TranscriptOptions } from './transcript';
-import { h, helpKey, initials, show } from './dom';
-import { buildView, makeMovable } from './view';
+import { builder, helpKey, initials, show } from './dom';
+import { makeMovable, shadowHost } from './view';
 
 export interface CallUIOptions extends TranscriptOptions {
   /** Where the UI's element goes (default `document.body`). */
@@ -31,6 +31,13 @@ export interface CallUI {
 
 type View = 'idle' | 'invitation' | 'permission' | 'call' | 'ended';
 
+/** The device menu: each select's kind, its list in DeviceList and the client's method. */
+const KINDS = [
+  ['microphone', 'microphones', 'selectMicrophone'],
+  ['camera', 'cameras', 'selectCamera'],
+  ['speaker', 'speakers', 'setSpeaker'],
+] as const;
+
 const VIEWS: Record<CallState, View> = {
   idle: 'idle',
   invited: 'invitation',
@@ -39,6 +46,7 @@ const VIEWS: Record<CallState, View> = {
   connecting: 'call',
   connected: 'call',
   reconnecting: 'call',
+  resuming: 'call',
   ended: 'ended',
 };
 
@@ -54,13 +62,64 @@ const VIEWS: Record<CallState, View> = {
  */
 export function mountCallUI(client: CallClient, options: CallUIOptions = {}): CallUI {
   const doc = options.container?.ownerDocument ?? document;
+  const h = builder(doc);
   const { locale, texts } = uiTexts(options);
   const t = (key: TextKey, values?: Record<string, string | number>) => fill(texts[key], values);
   const dir = isRtl(locale) ? 'rtl' : 'ltr';
-  const v = buildView(doc, t, dir, locale, options.theme);
-  const { host, root, View, dialog, inviteAvatar, inviteTitle, inviteLeft, accept, decline } = v;
-  const { title, quality, minimize, remote, agentAvatar, self, note, stage, message } = v;
-  const {
+  const [host, root, View] = shadowHost(doc, options.theme);
+  /** A button named by its text key, which is also its `part`. */
+  const button = (key: TextKey, extra: Record<string, string | boolean> = {}) =>
+    h('button', { type: 'button', part: key, text: t(key), ...extra });
+  const avatarOf = () => h('div', { class: 'av', part: 'avatar', 'aria-hidden': 'true' });
+
+  // The UI's elements in its open shadow root: the invitation dialog, the
+  // call window and a live region. Built once; `render` only shows, hides
+  // and fills them.
+  const inviteAvatar = avatarOf();
+  const inviteTitle = h('p', { class: 't', id: 'it' });
+  const inviteLeft = h('p', { class: 's', id: 'il' });
+  const accept = button('accept', { class: 'ok' });
+  const decline = button('decline', { class: 'no' });
+  const dialog = h(
+    'div',
+    {
+      class: 'd',
+      part: 'invitation',
+      role: 'alertdialog',
+      'aria-labelledby': 'it',
+      'aria-describedby': 'il',
+      dir,
+      lang: locale,
+      hidden: true,
+    },
+    [
+      h('div', { class: 'row' }, [
+        inviteAvatar,
+        h('div', { class: 'tx' }, [inviteTitle, inviteLeft]),
+      ]),
+      h('div', { class: 'row' }, [accept, decline]),
+    ],
+  );
+
+  // The call window.
+  const title = h('button', { type: 'button', class: 't', part: 'move' });
+  const quality = h('span', { class: 'q', part: 'quality', hidden: true });
+  const minimize = button('minimize', { 'aria-expanded': 'true' });
+  const remote = h('video', { part: 'remote', autoplay: true, playsinline: true });
+  const agentAvatar = avatarOf();
+  const self = h('video', { class: 'me', part: 'self', autoplay: true, playsinline: true });
+  self.muted = true;
+  const note = h('p', { class: 'note', part: 'status', hidden: true });
+  const stage = h('div', { class: 'st' }, [remote, agentAvatar, self, note]);
+  const message = h('p', { class: 'm', part: 'message' });
+  const mute = button('mute', { 'aria-pressed': 'false' });
+  const stopVideo = button('stopVideo', { 'aria-pressed': 'false' });
+  const switchCamera = button('switchCamera');
+  const devices = button('devices', { 'aria-expanded': 'false' });
+  const enableSound = button('enableSound', { class: 'ok', hidden: true });
+  const endCall = button('endCall', { class: 'no' });
+  const close = button('close');
+  const controls = h('div', { class: 'c row', part: 'controls' }, [
     mute,
     stopVideo,
     switchCamera,
@@ -68,11 +127,21 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     enableSound,
     endCall,
     close,
-    selects,
-    menu,
-    win,
-    live,
-  } = v;
+  ]);
+  // One labelled select a kind of device (ids sm, sc, ss).
+  const selects = KINDS.map(([kind]) => h('select', { part: kind, id: `s${kind[0]}` }));
+  const menu = h(
+    'div',
+    { class: 'menu', part: 'menu', hidden: true },
+    KINDS.map(([kind], i) => h('label', { for: `s${kind[0]}`, text: t(kind) }, [selects[i]!])),
+  );
+  const win = h(
+    'div',
+    { class: 'w', part: 'window', role: 'region', dir, lang: locale, hidden: true },
+    [h('div', { class: 'bar' }, [title, quality, minimize]), stage, message, controls, menu],
+  );
+  const live = h('div', { class: 'sr', 'aria-live': 'polite', role: 'status' });
+  root.append(dialog, win, live);
 
   // What the UI knows; `render` draws it.
   let invite: InvitationEvent | null = null;
@@ -98,7 +167,7 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
   const avatar = (el: HTMLElement) => {
     el.textContent = '';
     const url = invite?.agent.avatarUrl;
-    if (url && /^https:/i.test(url)) el.appendChild(h(doc, 'img', { src: url, alt: '' }));
+    if (url && /^https:/i.test(url)) el.appendChild(h('img', { src: url, alt: '' }));
     else el.textContent = initials(agentName());
   };
 
@@ -114,7 +183,8 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     title.setAttribute('aria-label', `${title.textContent}. ${t('move')}`);
     const local: MediaState | null = client.localMediaState;
     const other: MediaState | null = client.remoteMediaState;
-    show(stage, view === 'call');
+    const inCall = view === 'call';
+    show(stage, inCall);
     const agentVideo = video && other?.videoEnabled !== false;
     show(remote, agentVideo);
     show(agentAvatar, !agentVideo);
@@ -148,7 +218,6 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     }
     message.textContent = text;
     show(message, text !== '');
-    const inCall = view === 'call';
     show(mute, inCall);
     mute.setAttribute('aria-pressed', String(local?.audioMuted === true));
     show(stopVideo, inCall && video && client.callInfo?.acceptedMedia !== 'voice');
@@ -156,7 +225,7 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     show(switchCamera, inCall && video && local?.videoEnabled === true && client.canSwitchCamera);
     show(devices, inCall);
     show(enableSound, inCall && blocked);
-    show(endCall, view === 'call' || view === 'permission');
+    show(endCall, inCall || view === 'permission');
     show(close, view === 'ended');
     show(minimize, view !== 'ended');
     if (!inCall) show(menu, false);
@@ -256,14 +325,14 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
   // The controls.
   const on = (el: HTMLElement, type: string, fn: (e: Event) => void) =>
     el.addEventListener(type, fn);
-  on(accept, 'click', () => act(() => client.accept()));
-  on(decline, 'click', () => act(() => client.reject()));
-  on(mute, 'click', () => act(() => client.setAudioMuted(!client.localMediaState?.audioMuted)));
-  on(stopVideo, 'click', () =>
-    act(() => client.setVideoEnabled(!client.localMediaState?.videoEnabled)),
-  );
-  on(switchCamera, 'click', () => act(() => client.switchCamera()));
-  on(endCall, 'click', () => act(() => client.hangup()));
+  /** A control that asks the client: an error (a state that moved on) is dropped. */
+  const press = (el: HTMLElement, fn: () => unknown) => on(el, 'click', () => act(fn));
+  press(accept, () => client.accept());
+  press(decline, () => client.reject());
+  press(mute, () => client.setAudioMuted(!client.localMediaState?.audioMuted));
+  press(stopVideo, () => client.setVideoEnabled(!client.localMediaState?.videoEnabled));
+  press(switchCamera, () => client.switchCamera());
+  press(endCall, () => client.hangup());
   on(close, 'click', () => {
     dismissed = true;
     render();
@@ -278,56 +347,45 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     minimize.textContent = t(min ? 'restore' : 'minimize');
     minimize.setAttribute('aria-expanded', String(!min));
   });
+  const fillDevices = (list: DeviceList) => {
+    KINDS.forEach(([, items], k) => {
+      const select = selects[k] as HTMLSelectElement;
+      select.textContent = '';
+      list[items].forEach((d: DeviceInfo, i) =>
+        select.appendChild(h('option', { value: d.deviceId, text: d.label || `${i + 1}` })),
+      );
+    });
+    show(
+      selects[2]?.parentElement as HTMLElement,
+      list.speakers.length > 0 && 'setSinkId' in remote,
+    );
+  };
   on(devices, 'click', () => {
     const open = menu.hidden;
     show(menu, open);
     devices.setAttribute('aria-expanded', String(open));
     if (open) act(() => client.listDevices().then(fillDevices));
   });
-  const fillDevices = (list: DeviceList) => {
-    const fillOne = (select: HTMLSelectElement, items: DeviceInfo[]) => {
-      select.textContent = '';
-      for (let i = 0; i < items.length; i++) {
-        const d = items[i] as DeviceInfo;
-        select.appendChild(h(doc, 'option', { value: d.deviceId, text: d.label || `${i + 1}` }));
-      }
-    };
-    fillOne(selects.microphone, list.microphones);
-    fillOne(selects.camera, list.cameras);
-    fillOne(selects.speaker, list.speakers);
-    show(
-      selects.speaker.parentElement as HTMLElement,
-      list.speakers.length > 0 && 'setSinkId' in remote,
-    );
-  };
-  on(selects.microphone, 'change', () =>
-    act(() => client.selectMicrophone(selects.microphone.value)),
-  );
-  on(selects.camera, 'change', () => act(() => client.selectCamera(selects.camera.value)));
-  on(selects.speaker, 'change', () => act(() => client.setSpeaker(selects.speaker.value)));
+  KINDS.forEach(([, , method], k) => {
+    const select = selects[k] as HTMLSelectElement;
+    on(select, 'change', () => act(() => client[method](select.value)));
+  });
 
   makeMovable(win, title, View);
 
   (options.container ?? doc.body).appendChild(host);
   // Mounted during an invitation: show it as if it had just arrived.
   const info = client.callInfo;
-  if (client.state === 'invited' && info) {
-    onInvitation({
-      callId: info.callId,
-      media: info.media,
-      agent: info.agent,
-      policy: info.policy,
-      expiresAt: info.expiresAt,
-    });
-  } else {
-    if (info)
-      invite = {
-        callId: info.callId,
-        media: info.media,
-        agent: info.agent,
-        policy: info.policy,
-        expiresAt: info.expiresAt,
-      };
+  const current: InvitationEvent | null = info && {
+    callId: info.callId,
+    media: info.media,
+    agent: info.agent,
+    policy: info.policy,
+    expiresAt: info.expiresAt,
+  };
+  if (client.state === 'invited' && current) onInvitation(current);
+  else {
+    invite = current;
     dismissed = client.state === 'ended';
     render();
   }

@@ -86,6 +86,12 @@ function inject(call: Call, from: 'agent' | 'consumer', body: MessageBody): Mess
     id: `injected-${from}-${++injected}`,
     callId: call.agent.callId,
     from,
+    // As the side itself would address it (protocol 1.1): the consumer's instance, the holder.
+    ...(from === 'consumer'
+      ? { instance: call.client.instanceId }
+      : call.agent.holder
+        ? { to: call.agent.holder }
+        : {}),
   } as Message;
   (from === 'agent' ? call.agentTap : call.consumerTap).send(message);
   return message;

@@ -16,6 +16,8 @@ import { envelope } from '../../src/protocol/envelope';
 import { newId } from '../../src/protocol/ids';
 import type { Message, MessageBody, MessageOf, MessageType } from '../../src/protocol/messages';
 import type { Transport, TransportListener } from '../../src/transport/types';
+import { createHash, randomFillSync } from 'node:crypto';
+import type { CryptoLike } from '../../src/protocol/commit';
 
 type Kind = 'audio' | 'video';
 
@@ -363,9 +365,50 @@ export class ManualTransport implements Transport {
   }
 }
 
-/** A valid message from the agent, with a fresh id. */
-export function fromAgent(callId: string, body: MessageBody): Message {
-  return envelope(body, callId, 'agent');
+/** A valid message from the agent, with a fresh id (addressed `to` an instance when given). */
+export function fromAgent(callId: string, body: MessageBody, to?: string): Message {
+  return envelope(body, callId, 'agent', to ? { to } : undefined);
+}
+
+/** A tab's session storage, in memory; share one between setups to play two pages of a tab. */
+export class MemoryStorage {
+  readonly items = new Map<string, string>();
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, String(value));
+  }
+  removeItem(key: string): void {
+    this.items.delete(key);
+  }
+}
+
+/**
+ * Random bytes and SHA-256 for resume's commitments, answering within the
+ * same turn (Node's WebCrypto answers from its thread pool, which a test
+ * with fake timers cannot wait for by settling microtasks).
+ */
+export const nodeCrypto: CryptoLike = {
+  getRandomValues: (array) => randomFillSync(array),
+  subtle: {
+    digest: (_algorithm, data) => {
+      const hash = createHash('sha256').update(data).digest();
+      return Promise.resolve(
+        hash.buffer.slice(hash.byteOffset, hash.byteOffset + hash.length) as ArrayBuffer,
+      );
+    },
+  },
+};
+
+/** The page's `pagehide`; `persisted` as when the page goes into the back/forward cache. */
+export function pageHide(page: EventTarget, persisted = false): void {
+  page.dispatchEvent(Object.assign(new Event('pagehide'), { persisted }));
+}
+
+/** The page shown again (`persisted`: back from the back/forward cache). */
+export function pageShow(page: EventTarget, persisted = true): void {
+  page.dispatchEvent(Object.assign(new Event('pageshow'), { persisted }));
 }
 
 // ---- a client wired to all of the above -----------------------------------------
@@ -377,6 +420,9 @@ export interface Setup {
   /** Every peer connection the client created. */
   peers: FakeRTCPeerConnection[];
   journal: Journal;
+  /** The tab's session storage and the page's window (resume). */
+  storage: MemoryStorage;
+  page: EventTarget;
   /** Every statechange, in order. */
   transitions: { state: CallState; previous: CallState }[];
   ended: EndedEvent[];
@@ -403,6 +449,8 @@ export function setup(
   const transport = new ManualTransport(journal);
   const devices = new FakeMediaDevices(journal);
   const peers: FakeRTCPeerConnection[] = [];
+  const storage = (platform.sessionStorage as MemoryStorage | undefined) ?? new MemoryStorage();
+  const page = (platform.window as EventTarget | undefined) ?? new EventTarget();
   const client = new CallClient({
     transport,
     platform: {
@@ -411,6 +459,10 @@ export function setup(
       MediaStream: FakeMediaStream as unknown as MediaStreamConstructor,
       // A supported browser page, whatever jsdom says of itself.
       environment: { secureContext: true, topFrame: true, userAgent: SUPPORTED_UA },
+      sessionStorage: storage,
+      crypto: nodeCrypto,
+      window: page as unknown as Platform['window'],
+      indexedDB: undefined,
       ...(platform as Partial<Platform>),
     },
     ...options,
@@ -421,6 +473,8 @@ export function setup(
     devices,
     peers,
     journal,
+    storage,
+    page,
     transitions: [],
     ended: [],
     warnings: [],

@@ -140,17 +140,19 @@ describe('StateMachine', () => {
   ] as const;
 
   // docs/ARCHITECTURE.md, "One state table": idle → invited → accepted →
-  // media-permission → connecting → connected ⇄ reconnecting → ended; the
+  // media-permission → connecting → connected ⇄ reconnecting → ended, and
+  // resuming (protocol 1.1: a new page, or one back from the cache); the
   // walk below follows whatever the tables say, so their content is pinned here.
   it('the consumer table is the documented one', () => {
     expect(Object.fromEntries(TRANSITIONS)).toEqual({
-      idle: ['invited'],
+      idle: ['invited', 'resuming'],
       invited: ['accepted', 'ended'],
       accepted: ['media-permission', 'ended'],
-      'media-permission': ['connecting', 'ended'],
-      connecting: ['connected', 'ended'],
-      connected: ['reconnecting', 'ended'],
-      reconnecting: ['connected', 'ended'],
+      'media-permission': ['connecting', 'ended', 'resuming'],
+      connecting: ['connected', 'ended', 'resuming'],
+      connected: ['reconnecting', 'ended', 'resuming'],
+      reconnecting: ['connected', 'ended', 'resuming'],
+      resuming: ['connected', 'ended'],
       ended: ['invited'],
     });
   });
@@ -159,10 +161,11 @@ describe('StateMachine', () => {
     expect(Object.fromEntries(AGENT_TRANSITIONS)).toEqual({
       idle: ['inviting'],
       inviting: ['accepted', 'ended'],
-      accepted: ['connecting', 'ended'],
-      connecting: ['connected', 'ended'],
-      connected: ['reconnecting', 'ended'],
-      reconnecting: ['connected', 'ended'],
+      accepted: ['connecting', 'suspended', 'ended'],
+      connecting: ['connected', 'suspended', 'ended'],
+      connected: ['reconnecting', 'connecting', 'suspended', 'ended'],
+      reconnecting: ['connected', 'connecting', 'suspended', 'ended'],
+      suspended: ['connecting', 'ended'],
       ended: [],
     });
   });

@@ -10,9 +10,12 @@ import { CALL_STATES, TRANSITIONS } from '../../src/call/states';
 import type { CallState } from '../../src/call/states';
 import type { CallClient } from '../../src/call/CallClient';
 import {
+  answer,
   connectCall,
   expectReleased,
   fromAgent,
+  pageHide,
+  pageShow,
   settle,
   setup,
   startCall,
@@ -55,6 +58,35 @@ async function holdPermissionPrompt(s: Setup): Promise<void> {
 async function reconnecting(s: Setup): Promise<void> {
   await connectCall(s);
   s.pc().setConnectionState('disconnected');
+}
+
+/** An invitation that names resume (protocol 1.1). */
+function inviteResumable(s: Setup, media: 'voice' | 'video' = 'voice'): void {
+  s.agent({ type: 'invite', media, features: ['instances', 'resume'] });
+}
+
+/** A resumable call brought to a state by `reach`, then its page goes into the cache and back. */
+function backFromCache(reach: (s: Setup) => Promise<void>): Path {
+  return async (s) => {
+    await reach(s);
+    pageHide(s.page, true);
+    pageShow(s.page, true);
+    await settle();
+  };
+}
+
+async function connectResumable(s: Setup): Promise<void> {
+  inviteResumable(s);
+  await s.client.accept();
+  await answer(s);
+  s.pc().setConnectionState('connected');
+  expect(s.client.state).toBe('connected');
+}
+
+/** Back from the cache, the call resumes on a new peer connection. */
+async function resumed(s: Setup): Promise<void> {
+  await backFromCache(connectResumable)(s);
+  expect(s.client.state).toBe('resuming');
 }
 
 /** At least one real path through the client for every transition of the table. */
@@ -238,6 +270,78 @@ const PATHS: Partial<Record<Transition, [string, Path][]>> = {
       },
     ],
   ],
+  'idle -> resuming': [
+    [
+      'the previous page of the tab left a call',
+      async (s) => {
+        const previous = setup({}, { sessionStorage: s.storage });
+        await connectResumable(previous);
+        pageHide(previous.page);
+        expect(s.storage.items.size).toBe(1);
+        pageShow(s.page); // a page back from the cache reads the record as a new one does
+        await settle();
+      },
+    ],
+  ],
+  'media-permission -> resuming': [
+    [
+      'the page went into the cache during the prompt',
+      backFromCache(async (s) => {
+        s.devices.hold = true;
+        inviteResumable(s);
+        void s.client.accept();
+        await settle();
+        expect(s.client.state).toBe('media-permission');
+      }),
+    ],
+  ],
+  'connecting -> resuming': [
+    [
+      'the page went into the cache while connecting',
+      backFromCache(async (s) => {
+        inviteResumable(s);
+        await s.client.accept();
+      }),
+    ],
+  ],
+  'connected -> resuming': [['the page went into the cache', backFromCache(connectResumable)]],
+  'reconnecting -> resuming': [
+    [
+      'the page went into the cache while reconnecting',
+      backFromCache(async (s) => {
+        await connectResumable(s);
+        s.pc().setConnectionState('disconnected');
+      }),
+    ],
+  ],
+  'resuming -> connected': [
+    [
+      'the new connection connects',
+      async (s) => {
+        await resumed(s);
+        s.agent({ type: 'sdp', description: { type: 'answer', sdp: 'v=0 agent-answer' } });
+        await settle();
+        s.peers[1]?.setConnectionState('connected');
+      },
+    ],
+  ],
+  'resuming -> ended': [
+    [
+      'hangup()',
+      async (s) => {
+        await resumed(s);
+        s.client.hangup();
+      },
+    ],
+    [
+      'the agent refuses the resume',
+      async (s) => {
+        await resumed(s);
+        const refused = { type: 'hangup', reason: 'error', detail: 'resume refused' } as const;
+        s.transport.deliver(fromAgent(s.callId, refused, s.client.instanceId));
+      },
+    ],
+  ],
   'ended -> invited': [
     [
       'a new invitation after a call',
@@ -285,6 +389,7 @@ const IN_CALL: CallState[] = [
   'connecting',
   'connected',
   'reconnecting',
+  'resuming',
 ];
 
 /** Where each method is allowed, on a video call with the camera on (the public contract). */
@@ -314,6 +419,13 @@ const REACH: Record<CallState, (s: Setup) => void | Promise<void>> = {
   reconnecting: async (s) => {
     await connectCall(s, 'video');
     s.pc().setConnectionState('disconnected');
+  },
+  resuming: async (s) => {
+    s.agent({ type: 'invite', media: 'video', features: ['resume'] });
+    await s.client.accept();
+    pageHide(s.page, true);
+    pageShow(s.page, true);
+    await settle();
   },
   ended: (s) => {
     invite(s, 'video');

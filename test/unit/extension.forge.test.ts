@@ -32,6 +32,7 @@ const CLIENT_EVENTS = Object.keys({
   devicechange: true,
   quality: true,
   bandwidth: true,
+  resumed: true,
   ended: true,
   warning: true,
 } satisfies Record<keyof CallEvents, true>) as (keyof CallEvents)[];

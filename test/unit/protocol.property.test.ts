@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import {
+  FEATURES,
   HANGUP_REASONS,
   MAX_AGENT_NAME_LENGTH,
   MAX_DETAIL_LENGTH,
@@ -15,7 +16,7 @@ import {
 import type { InvalidCode, Message, MessageBody, ParseResult, Role } from '../../src/protocol';
 
 // ---------------------------------------------------------------------------
-// Arbitraries for valid messages of all 8 types
+// Arbitraries for valid messages of all 10 types
 
 const text = fc.string({ unit: 'binary', maxLength: 40 });
 const nonEmptyText = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
@@ -59,9 +60,15 @@ const invite: fc.Arbitrary<MessageBody> = fc.record(
       { forceRelay: fc.boolean(), consumerVideoOff: fc.boolean(), agentVideoOff: fc.boolean() },
       { requiredKeys: [], noNullPrototype: true },
     ),
+    features: fc.uniqueArray(fc.constantFrom(...FEATURES), { maxLength: 3 }),
   },
   { requiredKeys: ['type', 'media'], noNullPrototype: true },
 );
+
+/** 32 bytes in canonical base64url (a resume secret or commitment). */
+const secret = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map((bytes) => Buffer.from(bytes).toString('base64url'));
 
 const cancel: fc.Arbitrary<MessageBody> = fc.record(
   { type: fc.constant('cancel' as const), reason: text },
@@ -74,6 +81,26 @@ const accept: fc.Arbitrary<MessageBody> = fc.record(
     media,
     client: fc.record(
       { sdk: text, browser: text, browserVersion: text, os: text, mobile: fc.boolean() },
+      { requiredKeys: ['sdk'], noNullPrototype: true },
+    ),
+    resume: fc.record({ commit: secret }, plain),
+  },
+  { requiredKeys: ['type', 'media', 'client'], noNullPrototype: true },
+);
+
+const suspend: fc.Arbitrary<MessageBody> = fc.record(
+  { type: fc.constant('suspend' as const) },
+  plain,
+);
+
+const resume: fc.Arbitrary<MessageBody> = fc.record(
+  {
+    type: fc.constant('resume' as const),
+    secret,
+    commit: secret,
+    media,
+    client: fc.record(
+      { sdk: text, mobile: fc.boolean() },
       { requiredKeys: ['sdk'], noNullPrototype: true },
     ),
   },
@@ -141,16 +168,25 @@ const hangup: fc.Arbitrary<MessageBody> = fc.record(
 );
 
 function sentBy(roles: Role[], body: fc.Arbitrary<MessageBody>): fc.Arbitrary<Message> {
-  return fc
-    .tuple(body, id, id, fc.constantFrom(...roles))
-    .map(([b, msgId, callId, from]) => ({ ...b, v: 1, id: msgId, callId, from }) as Message);
+  return fc.tuple(body, id, id, fc.constantFrom(...roles), fc.option(id, { nil: undefined })).map(
+    ([b, msgId, callId, from, address]) =>
+      ({
+        ...b,
+        // 1.1: the consumer's instance, or the instance an agent message is for.
+        ...(address ? (from === 'consumer' ? { instance: address } : { to: address }) : {}),
+        v: 1,
+        id: msgId,
+        callId,
+        from,
+      }) as Message,
+  );
 }
 
 const agentOnly: Role[] = ['agent'];
 const consumerOnly: Role[] = ['consumer'];
 const either: Role[] = ['agent', 'consumer'];
 
-/** Any valid message: each of the 8 types, from a role allowed to send it. */
+/** Any valid message: each of the 10 types, from a role allowed to send it. */
 const validMessage: fc.Arbitrary<Message> = fc.oneof(
   sentBy(agentOnly, invite),
   sentBy(agentOnly, cancel),
@@ -160,6 +196,8 @@ const validMessage: fc.Arbitrary<Message> = fc.oneof(
   sentBy(either, ice),
   sentBy(either, mediaState),
   sentBy(either, hangup),
+  sentBy(consumerOnly, suspend),
+  sentBy(consumerOnly, resume),
 );
 
 // ---------------------------------------------------------------------------
@@ -174,6 +212,7 @@ const PROTOCOL_FIELDS = new Set([
   ...['consumerVideoOff', 'agentVideoOff', 'reason', 'client', 'sdk', 'browser'],
   ...['browserVersion', 'os', 'mobile', 'detail', 'description', 'sdp', 'candidate'],
   ...['sdpMid', 'sdpMLineIndex', 'usernameFragment', 'audioMuted', 'videoEnabled', 'camera'],
+  ...['instance', 'to', 'features', 'resume', 'commit', 'secret'],
 ]);
 
 const unknownKey = fc.string({ maxLength: 12 }).filter((key) => !PROTOCOL_FIELDS.has(key));
@@ -294,7 +333,7 @@ describe('parseMessage never throws and always returns a well-formed result', ()
 });
 
 describe('valid messages', () => {
-  test('1,000 valid messages of all 8 types round-trip through JSON text unchanged', () => {
+  test('1,000 valid messages of all 10 types round-trip through JSON text unchanged', () => {
     fc.assert(
       fc.property(validMessage, (message) => {
         expect(parseMessage(JSON.stringify(message))).toStrictEqual({ ok: true, message });
@@ -303,7 +342,7 @@ describe('valid messages', () => {
     );
   });
 
-  test('1,000 valid messages of all 8 types parse unchanged as already-parsed objects', () => {
+  test('1,000 valid messages of all 10 types parse unchanged as already-parsed objects', () => {
     fc.assert(
       fc.property(validMessage, (message) => {
         expect(parseMessage(message)).toStrictEqual({ ok: true, message });

@@ -18,6 +18,9 @@ const fromAgent = { v: 1, id: 'msg_agent-1', callId: 'call-42', from: 'agent' } 
 const fromConsumer = { v: 1, id: 'msg_consumer-1', callId: 'call-42', from: 'consumer' } as const;
 
 const SDP_OFFER = 'v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+// The protocol's test vector: the bytes 0x00 to 0x1f and their commitment.
+const SECRET = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
+const COMMIT = 'Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0';
 const CANDIDATE = 'candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx';
 
 /** The smallest valid message of each type: required fields only. */
@@ -35,6 +38,15 @@ const minimal: { [T in MessageType]: MessageOf<T> } = {
   ice: { ...fromConsumer, type: 'ice', candidate: { candidate: CANDIDATE } },
   'media-state': { ...fromConsumer, type: 'media-state', audioMuted: false, videoEnabled: true },
   hangup: { ...fromAgent, type: 'hangup', reason: 'normal' },
+  suspend: { ...fromConsumer, type: 'suspend' },
+  resume: {
+    ...fromConsumer,
+    type: 'resume',
+    secret: SECRET,
+    commit: COMMIT,
+    media: 'video',
+    client: { sdk: 'messaging-calls/0.1.0' },
+  },
 };
 
 /** A valid message of each type with every optional field present. */
@@ -88,6 +100,16 @@ const full: { [T in MessageType]: MessageOf<T> } = {
     camera: 'environment',
   },
   hangup: { ...fromConsumer, type: 'hangup', reason: 'no-device', detail: 'no microphone found' },
+  suspend: { ...fromConsumer, type: 'suspend', instance: 'tab-1' },
+  resume: {
+    ...fromConsumer,
+    type: 'resume',
+    instance: 'tab-2',
+    secret: SECRET,
+    commit: COMMIT,
+    media: 'voice',
+    client: { sdk: 'messaging-calls/0.1.0', browser: 'Chrome', mobile: false },
+  },
 };
 
 const TYPES = Object.keys(minimal) as MessageType[];

@@ -202,6 +202,7 @@
     connecting: 'Connecting',
     connected: 'Connected',
     reconnecting: 'Reconnecting',
+    suspended: 'Changing pages',
     ended: 'Ended',
   };
 
@@ -212,6 +213,7 @@
     connecting: 'Permission given: connecting…',
     connected: 'Connected.',
     reconnecting: 'The connection dropped: reconnecting…',
+    suspended: 'The customer is changing pages: the call resumes on the next page…',
   };
 
   const STEP_OF = {
@@ -220,6 +222,7 @@
     connecting: 3,
     connected: 4,
     reconnecting: 4,
+    suspended: 4,
   };
 
   function startCall(conversation, media) {
@@ -271,6 +274,7 @@
       render();
     });
     agent.on('remotemediastate', () => render());
+    agent.on('resumed', () => console.info('the customer took the call to another page'));
     agent.on('warning', ({ code, message }) => console.warn(`agent warning ${code}: ${message}`));
     agent.on('ended', (e) => onEnded(c, e));
 
@@ -417,7 +421,8 @@
     }
 
     const showStage =
-      live && ['accepted', 'connecting', 'connected', 'reconnecting'].includes(c.state);
+      live &&
+      ['accepted', 'connecting', 'connected', 'reconnecting', 'suspended'].includes(c.state);
     $('stage').hidden = !showStage;
     $('stage').classList.toggle('voice', media !== 'video');
     const remote = c.agent.remoteMediaState;
@@ -453,7 +458,9 @@
     }
 
     $('controls').hidden = !live;
-    const inMedia = ['accepted', 'connecting', 'connected', 'reconnecting'].includes(c.state);
+    const inMedia = ['accepted', 'connecting', 'connected', 'reconnecting', 'suspended'].includes(
+      c.state,
+    );
     const mute = $('mute');
     mute.disabled = !inMedia;
     mute.setAttribute('aria-pressed', String(c.agent.local.audioMuted));
