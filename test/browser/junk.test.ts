@@ -138,6 +138,12 @@ describeEngines((engine) => {
         scene = await openScene(browser(), server());
         const { page, relay } = scene;
         junk = new WebSocket(relay.url);
+        const socket = junk;
+        // The relay may count the connection before this end has seen it open.
+        await new Promise((resolve, reject) => {
+          socket.once('open', resolve);
+          socket.once('error', reject);
+        });
         await relayClients(relay, 2);
 
         const frames: string[] = [];

@@ -23,7 +23,8 @@
  * The suites that use this take `acquireNetworkLock()` first: the names are
  * machine-wide, so two files must never run at once.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -422,5 +423,95 @@ export async function startDelayProxy(options: {
         sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
       );
     },
+  };
+}
+
+// ---- one host on a local network ---------------------------------------------------
+
+/**
+ * Another machine on the local network, for a server that must be reached
+ * on an address other than loopback: one namespace joined to the root
+ * namespace by a veth pair, on a /30 of its own (apart from the link above):
+ *
+ *   root mcalls-lanr 10.199.1.1 ── mcalls-lan0 10.199.1.2 (namespace mcalls-lan)
+ *
+ * Nothing is routed, shaped or filtered. Deleting the namespace removes the
+ * pair, so `destroyLanHost()` (run first by `createLanHost()` to clear a
+ * crashed run's leftovers) is the whole cleanup. Same lock as the link: take
+ * `acquireNetworkLock()` first.
+ */
+export const LAN_NS = 'mcalls-lan';
+const LAN_ROOT_IF = 'mcalls-lanr';
+const LAN_HOST_IF = 'mcalls-lan0';
+export const LAN_ROOT_IP = '10.199.1.1';
+export const LAN_HOST_IP = '10.199.1.2';
+
+export interface LanHost {
+  /** The namespace's name. */
+  readonly ns: string;
+  /** The root namespace's address on the pair. */
+  readonly rootIp: string;
+  /** The host's address, reachable from the root namespace. */
+  readonly ip: string;
+  /**
+   * Starts `command` inside the namespace (`ip netns exec`, which execs it:
+   * the child's pid is the command's own). Stopped by `destroy()` at the latest.
+   */
+  spawn(command: string, args: readonly string[], options?: SpawnOptions): ChildProcess;
+  /** Stops every process in the namespace and deletes it with its veth pair. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+/** Stops every process in the namespace and deletes it and the pair. Idempotent. */
+export async function destroyLanHost(): Promise<void> {
+  if (namespaceExists(LAN_NS)) {
+    // Only the tests put processes in this namespace; stop them by pid.
+    const pids = run('ip', ['netns', 'pids', LAN_NS])
+      .stdout.split('\n')
+      .map(Number)
+      .filter((pid) => Number.isInteger(pid) && pid > 0);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    for (let i = 0; i < 40 && pids.some(alive); i++) await sleep(25);
+  }
+  if (run('ip', ['link', 'show', LAN_ROOT_IF]).ok) must('ip', ['link', 'del', LAN_ROOT_IF]);
+  if (namespaceExists(LAN_NS)) must('ip', ['netns', 'del', LAN_NS]);
+}
+
+/**
+ * Creates the namespace and its veth pair (after removing any leftovers).
+ *
+ * @throws with a clear message when not root or a tool is missing.
+ */
+export async function createLanHost(): Promise<LanHost> {
+  requireNetworkPrivileges();
+  await destroyLanHost();
+  try {
+    must('ip', ['netns', 'add', LAN_NS]);
+    inNs(LAN_NS, 'ip', ['link', 'set', 'lo', 'up']);
+    must('ip', ['link', 'add', LAN_ROOT_IF, 'type', 'veth', 'peer', 'name', LAN_HOST_IF]);
+    must('ip', ['link', 'set', LAN_HOST_IF, 'netns', LAN_NS]);
+    must('ip', ['addr', 'add', `${LAN_ROOT_IP}/30`, 'dev', LAN_ROOT_IF]);
+    must('ip', ['link', 'set', LAN_ROOT_IF, 'up']);
+    inNs(LAN_NS, 'ip', ['addr', 'add', `${LAN_HOST_IP}/30`, 'dev', LAN_HOST_IF]);
+    inNs(LAN_NS, 'ip', ['link', 'set', LAN_HOST_IF, 'up']);
+  } catch (error) {
+    await destroyLanHost().catch(() => undefined);
+    throw new Error(`the LAN host could not be created: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return {
+    ns: LAN_NS,
+    rootIp: LAN_ROOT_IP,
+    ip: LAN_HOST_IP,
+    spawn: (command, args, options = {}) =>
+      spawn('ip', ['netns', 'exec', LAN_NS, command, ...args], options),
+    destroy: destroyLanHost,
   };
 }
