@@ -57,6 +57,7 @@ class ManInTheMiddle {
   /** What crossed untouched, by type. */
   readonly passed: string[] = [];
   private callId = '';
+  private instance: string | undefined;
   private offeredToAgent = false;
   /** Resolves with the agent's answer once pcB has applied it. */
   private readonly agentAnswer: Promise<string>;
@@ -116,7 +117,10 @@ class ManInTheMiddle {
   }
 
   private send(leg: Leg, body: MessageBody): void {
-    leg.transport.send(envelope(body, this.callId, leg.as));
+    // Towards the agent, the relay speaks as the consumer's instance (protocol 1.1).
+    const address =
+      leg.as === 'consumer' && this.instance ? { instance: this.instance } : undefined;
+    leg.transport.send(envelope(body, this.callId, leg.as, address));
   }
 
   private parse(data: unknown): Message | null {
@@ -129,6 +133,7 @@ class ManInTheMiddle {
   private fromConsumer(data: unknown): void {
     const m = this.parse(data);
     if (!m) return;
+    this.instance = m.instance;
     if (m.type === 'sdp') {
       if (m.description.type !== 'offer' || this.a.remote.length > 0) return;
       const { a } = this;
