@@ -56,6 +56,18 @@ const BENCHMARKS = [
     limitS: 120,
   },
   {
+    name: 'resume',
+    file: 'resume.mjs',
+    about: 'resume after a link click in Chromium, ~1 min',
+    limitS: 240,
+  },
+  {
+    name: 'share',
+    file: 'share.mjs',
+    about: 'screen share in Chromium: startScreenShare → first screen frame, ~30 s',
+    limitS: 180,
+  },
+  {
     name: 'load-browser',
     file: 'load-browser.mjs',
     about: 'UMD load cost in Chromium, ~1 min',
@@ -306,6 +318,41 @@ if (ui) {
   ]);
   verdicts.push(
     `UI invitation on screen ≤ 50 ms: ${ui.onScreen.median <= 50 ? 'PASS' : 'FAIL'} (median ${fmtMs(ui.onScreen.median)})`,
+  );
+}
+
+const rs = results.resume;
+if (rs) {
+  rows.push([
+    "resume: next page's SDK start → connected",
+    fmtMs(rs.sdkStartToConnected.median),
+    noise(rs.sdkStartToConnected),
+    `p90 ${fmtMs(rs.sdkStartToConnected.p90)}`,
+  ]);
+  rows.push([
+    'resume: link click → media flowing again',
+    fmtMs(rs.clickToFlowing.median),
+    noise(rs.clickToFlowing),
+    `bare navigation ${fmtMs(rs.bareNavigation.median)}`,
+  ]);
+  verdicts.push(
+    `resume: SDK start → connected < 1.5 s: ${rs.sdkStartToConnected.median < 1500 ? 'PASS' : 'FAIL'} (median ${fmtMs(rs.sdkStartToConnected.median)})`,
+  );
+  verdicts.push(
+    `resume: click → media flowing < 2.5 s: ${rs.clickToFlowing.median < 2500 ? 'PASS' : 'FAIL'} (median ${fmtMs(rs.clickToFlowing.median)})`,
+  );
+}
+
+const sh = results.share;
+if (sh) {
+  rows.push([
+    'screen share → first screen frame at the agent',
+    fmtMs(sh.toFirstScreenFrame.median),
+    noise(sh.toFirstScreenFrame),
+    `p90 ${fmtMs(sh.toFirstScreenFrame.p90)}; getDisplayMedia ${fmtMs(sh.getDisplayMedia.median)}; no new offer ${sh.noNewOffer}/${sh.runs}`,
+  ]);
+  verdicts.push(
+    `screen share → first frame < 1 s: ${sh.toFirstScreenFrame.median < 1000 ? 'PASS' : 'FAIL'} (median ${fmtMs(sh.toFirstScreenFrame.median)})`,
   );
 }
 

@@ -79,6 +79,9 @@ export type {
   HangupBody,
   SuspendBody,
   ResumeBody,
+  ShareRequestBody,
+  ShareReplyBody,
+  ShareRefusal,
 } from './protocol';
 export type { QualitySample, VideoSize, CandidateType } from './quality/stats';
 export type { BandwidthTier, BandwidthEvent } from './quality/bandwidth';

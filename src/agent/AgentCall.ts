@@ -111,7 +111,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
       (state, previous) => this.safeEmit('statechange', { state, previous }),
       (error) => this.onListenerError('statechange', error),
     );
-    this.features = options.features ?? ['instances', 'resume'];
+    this.features = options.features ?? ['instances', 'resume', 'screen-share'];
     const send = envelopeSender(options.transport, 'agent', this.log, undefined, () => this.holder);
     this.send = (body, to) => send(this.callId, body, to);
     this.session = new CallSession(this.callId, clock, send);
@@ -248,6 +248,22 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
     });
   }
 
+  /**
+   * Asks the consumer to share a screen, window or tab (protocol 1.1);
+   * `reason` may be shown in their prompt. The answer comes as
+   * `share-reply`; the shared screen arrives on the consumer's video.
+   *
+   * @throws {CallError} `invalid-state` unless connected or reconnecting, or
+   *   when the invitation did not offer `screen-share`.
+   */
+  requestScreenShare(reason?: string): void {
+    this.machine.require(['connected', 'reconnecting'], 'requestScreenShare');
+    if (!contains(this.features, 'screen-share')) {
+      throw new CallError('invalid-state', 'the invitation did not offer screen-share');
+    }
+    this.session.send({ type: 'share-request', ...(reason ? { reason } : {}) });
+  }
+
   /** Ends any call and stops listening. The transport stays open. */
   destroy(): void {
     if (this.state === 'inviting') {
@@ -297,6 +313,12 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
       case 'hangup':
         this.end(m.reason, 'remote', m.detail);
         return;
+      case 'share-reply':
+        this.safeEmit('share-reply', {
+          accepted: m.accepted,
+          ...(m.reason ? { reason: m.reason } : {}),
+        });
+        return;
       case 'suspend':
         if (!this.machine.is(IN_CALL) || this.state === 'suspended') return this.unexpected(m);
         this.onSuspend();
@@ -306,6 +328,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
           audioMuted: m.audioMuted,
           videoEnabled: m.videoEnabled,
           ...(m.camera ? { camera: m.camera } : {}),
+          ...(m.screen !== undefined ? { screen: m.screen } : {}),
         };
         this.safeEmit('remotemediastate', { ...this.remoteMediaState });
         return;

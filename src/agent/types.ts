@@ -8,6 +8,7 @@ import type {
   IceServer,
   Message,
   RejectReason,
+  ShareRefusal,
 } from '../protocol/messages';
 import type { Transport } from '../transport/types';
 import type { Platform } from '../env/platform';
@@ -59,6 +60,8 @@ export interface AgentCallEvents {
   localstream: [MediaStream];
   remotestream: [MediaStream];
   remotemediastate: [MediaState];
+  /** The consumer's answer to `requestScreenShare()`. */
+  'share-reply': [{ accepted: boolean; reason?: ShareRefusal }];
   /** The consumer's next page took the call back (`instance` holds it now). */
   resumed: [{ instance: string }];
   ended: [AgentEndedEvent];
@@ -98,7 +101,7 @@ export interface AgentCallOptions {
   policy?: CallPolicy;
   /**
    * The protocol 1.1 features offered in the invitation (default
-   * `['instances', 'resume']`); `[]` speaks protocol 1.0.
+   * `['instances', 'resume', 'screen-share']`); `[]` speaks protocol 1.0.
    */
   features?: Feature[];
   timeouts?: Partial<AgentTimeouts>;

@@ -33,6 +33,10 @@ export interface AnalyticsWindow {
     sendBeacon?: (url: string, data: string) => boolean;
   };
   fetch?: (url: string, init: { method: string; body: string; keepalive: boolean }) => unknown;
+  /** Where a call's report waits for the next page, when the call goes on there. */
+  sessionStorage?: { getItem(key: string): string | null; setItem(key: string, v: string): void };
+  addEventListener?: (type: string, listener: () => void) => void;
+  removeEventListener?: (type: string, listener: () => void) => void;
 }
 
 /** Mapp's parameter ids: taxonomy parameter name → the number set up in Mapp Intelligence. */

@@ -43,6 +43,9 @@ type Entry = [at: number, event: string, params: AnalyticsParams];
 /** A tracker: its name (for the log), how to send, what waits for it. */
 type Sink = [name: string, send: (event: string, params: AnalyticsParams) => unknown, Entry[]];
 
+/** Where the report of a call waits for the next page. */
+const KEPT = 'messaging-calls-report';
+
 const REJECTED: Partial<Record<string, true>> = {
   declined: true,
   expired: true,
@@ -180,10 +183,27 @@ export function analytics(given?: AnalyticsOptions | null): CallExtension {
       }
     };
 
+    // A call that goes on from another page goes on in the report the
+    // page before left (the same call, its start, its states).
+    const keep = () => {
+      try {
+        if (report) win.sessionStorage?.setItem(KEPT, JSON.stringify([report, start]));
+      } catch {
+        // blocked storage: the next page starts a report of its own
+      }
+    };
+    win.addEventListener?.('pagehide', keep);
+    let kept: [CallReport, number] | null = null;
+    try {
+      kept = JSON.parse(win.sessionStorage?.getItem(KEPT) ?? 'null') as typeof kept;
+    } catch {
+      // unreadable: a report of this page's own
+    }
+
     ctx.onStateChange((state, previous) => {
       const now = clock.now();
       const info = client.callInfo;
-      if (state === 'invited' && info) {
+      if ((state === 'invited' || state === 'resuming') && info) {
         start = now;
         lostAt = local = audioId = videoId = level = degradedAt = undefined;
         streak = 0;
@@ -201,11 +221,22 @@ export function analytics(given?: AnalyticsOptions | null): CallExtension {
           reason: 'normal',
           by: 'local',
           reconnections: { count: 0, ms: 0 },
+          resumes: 0,
+          shareMs: 0,
           devices: (devices = { microphone: 0, camera: 0, lost: 0 }),
           quality: null,
           candidates: [],
           browser: null,
         };
+        if (state === 'resuming' && kept?.[0]?.callId === info.callId) {
+          [report, start] = kept;
+          states = report.states ??= {};
+          devices = report.devices ??= devices;
+          report.resumes ??= 0;
+          report.shareMs ??= 0;
+        }
+        if (state === 'resuming') report.acceptedMedia = info.acceptedMedia;
+        kept = null;
       }
       const r = report;
       if (!r) return;
@@ -239,6 +270,7 @@ export function analytics(given?: AnalyticsOptions | null): CallExtension {
     client.on('ended', ({ callId, reason, by, durationMs }) => {
       const r = report;
       if (r?.callId !== callId) return;
+      shareStopped();
       const media = r.acceptedMedia ?? r.media;
       if (states.accepted === undefined && REJECTED[reason]) send('call_rejected', { reason });
       if (
@@ -259,13 +291,31 @@ export function analytics(given?: AnalyticsOptions | null): CallExtension {
       // Last: a throwing onReport is the page's listener error (a `listener-error` warning).
       options.onReport?.(r);
     });
+    client.on('resumed', ({ gapMs }) => {
+      if (report) report.resumes++;
+      send('call_resumed', { gap_ms: gapMs });
+    });
     client.on('warning', ({ code }) => {
       if (code === 'busy') track('call_rejected', { reason: 'busy' });
       else if (code === 'device-lost') devices.lost++;
     });
+    /** When the current screen share began. */
+    let sharedAt: number | undefined;
+    const shareStopped = () => {
+      if (sharedAt === undefined || !report) return;
+      const ms = clock.now() - sharedAt;
+      report.shareMs += ms;
+      sharedAt = undefined;
+      send('call_share_stopped', { share_s: Math.floor(ms / 1000) });
+    };
+    client.on('share-request', () => send('call_share_requested'));
     client.on('localmediastate', (m) => {
       const before = local;
       local = m;
+      if (m.screen && sharedAt === undefined) {
+        sharedAt = clock.now();
+        send('call_share_started');
+      } else if (!m.screen) shareStopped();
       // The first state is where the call starts, not a change.
       if (!before || !report) return;
       if (before.audioMuted !== m.audioMuted) {
@@ -307,6 +357,7 @@ export function analytics(given?: AnalyticsOptions | null): CallExtension {
     });
 
     return () => {
+      win.removeEventListener?.('pagehide', keep);
       if (retry !== undefined) clock.clearTimeout(retry);
       retry = undefined;
       report = null;

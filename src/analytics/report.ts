@@ -23,6 +23,9 @@
  *   reason: "normal",                  an EndReason
  *   by: "local" | "remote" | "system", who ended it
  *   reconnections: { count: 1, ms: 4200 },  how often, and time spent reconnecting
+ *   shareMs: 42000,                    time the consumer's screen was shared
+ *   resumes: 2,                        how often the call went on from another page
+ *                                      (the report, too, follows the call across pages)
  *   devices: { microphone: 0, camera: 1, lost: 0 },  microphones and cameras changed
  *                                      mid-call (switch, select, failover); devices unplugged
  *   quality: {                         null without quality samples (qualityMonitor())
@@ -83,6 +86,8 @@ export interface CallReport {
   reason: EndReason;
   by: EndedBy;
   reconnections: { count: number; ms: number };
+  resumes: number;
+  shareMs: number;
   devices?: { microphone: number; camera: number; lost: number };
   quality?: QualitySummary | null;
   candidates: CandidateType[];

@@ -24,6 +24,9 @@
  * - `setup_ms`: milliseconds from the acceptance to the media connected.
  * - `wait_ms`: milliseconds the camera/microphone prompt was open.
  * - `outage_ms`: milliseconds a reconnection took.
+ * - `share_s`: whole seconds the screen was shared.
+ * - `gap_ms`: milliseconds between the page the consumer left during the
+ *   call and the call connected again on the next one.
  * - `facing`: the camera now in use, `user` or `environment`, where the
  *   browser tells.
  * - `level`: the last quality level, 0 (nothing arrives) … 5 (excellent).
@@ -55,6 +58,14 @@ export const ANALYTICS_EVENTS = {
   call_reconnecting: ['call_id'],
   /** The connection is back. */
   call_reconnected: ['call_id', 'outage_ms'],
+  /** The call went on after the consumer changed pages (protocol 1.1 resume). */
+  call_resumed: ['call_id', 'gap_ms'],
+  /** The agent asked to see the consumer's screen. */
+  call_share_requested: ['call_id'],
+  /** The consumer's screen is shared (on request or not). */
+  call_share_started: ['call_id'],
+  /** Sharing stopped (the consumer, the browser's own control, or the end of the call). */
+  call_share_stopped: ['call_id', 'share_s'],
   /** The consumer muted the microphone. */
   call_mic_muted: ['call_id'],
   /** The consumer unmuted the microphone. */

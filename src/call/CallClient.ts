@@ -22,6 +22,7 @@ import { CallSetup } from './setup';
 import { MediaControls } from './controls';
 import { RemotePlayback } from './playback';
 import { CallResume } from './resume';
+import { ScreenShare } from './share';
 import { extensionContext, runExtensions, tearDown } from './extensions';
 
 export { DEFAULT_TIMEOUTS };
@@ -60,6 +61,7 @@ export class CallClient extends SafeEmitter<CallEvents> {
   private readonly controls: MediaControls;
   private readonly playback: RemotePlayback;
   private readonly resume: CallResume;
+  private readonly share: ScreenShare;
   /** What the extensions run at destroy(). */
   private readonly teardowns: (() => void)[] = [];
   private stopListening: () => void = () => undefined;
@@ -91,6 +93,8 @@ export class CallClient extends SafeEmitter<CallEvents> {
     this.router = new SignalingRouter(core);
     this.resume = new CallResume(core, this.setup, (call) => this.router.ring(call));
     this.router.resume = this.resume;
+    this.share = new ScreenShare(core, this.controls);
+    this.router.share = this.share;
     core.machine.hook((state) => {
       if (state === 'ended') this.playback.clear();
     });
@@ -245,6 +249,36 @@ export class CallClient extends SafeEmitter<CallEvents> {
    */
   switchCamera(): Promise<void> {
     return this.controls.switchCamera(this.requireVideo('switchCamera'));
+  }
+
+  /** True where the browser can share a screen (`getDisplayMedia`; not on phones). */
+  get canShareScreen(): boolean {
+    return this.share.can;
+  }
+
+  /**
+   * Shares a screen, window or tab, chosen in the browser's picker, in place
+   * of the camera (a voice call gains video); answers the agent's request,
+   * if one waits. The camera comes back when sharing stops.
+   *
+   * @throws {CallError} `invalid-state` unless connected or reconnecting;
+   *   the promise rejects with `permission-denied` when the picker is closed
+   *   or the browser refuses, `unsupported` without `getDisplayMedia`.
+   */
+  startScreenShare(): Promise<void> {
+    return this.share.start(this.require(['connected', 'reconnecting'], 'startScreenShare'));
+  }
+
+  /** Stops sharing the screen (nothing happens when nothing is shared). */
+  stopScreenShare(): void {
+    const call = this.core.call;
+    if (call) this.share.stop(call);
+  }
+
+  /** Answers the agent's request to see the screen: not now. */
+  declineShare(): void {
+    const call = this.core.call;
+    if (call && this.core.live(call)) this.share.decline(call);
   }
 
   /** True when this device has two or more cameras (for a switch button). */

@@ -125,9 +125,15 @@ export class MediaControls {
 
   /** media-state to the agent: what is sent now (no video while paused for bandwidth). */
   sendMediaState(call: ConsumerCall): void {
-    const { audioMuted, camera } = call.info.local;
+    const { audioMuted, camera, screen } = call.info.local;
     const videoEnabled = call.info.local.videoEnabled && !call.videoPaused;
-    call.send({ type: 'media-state', audioMuted, videoEnabled, ...(camera ? { camera } : {}) });
+    call.send({
+      type: 'media-state',
+      audioMuted,
+      videoEnabled,
+      ...(camera ? { camera } : {}),
+      ...(screen !== undefined ? { screen } : {}),
+    });
   }
 
   /** Changes the video sender's encoding; an engine that refuses is logged once per call. */
@@ -173,13 +179,14 @@ export class MediaControls {
       try {
         const change = await op(media);
         if (!change || !this.core.live(call)) return;
-        await call.peer?.replaceTrack(change[0], change[1]);
+        // While a screen is shared, the camera changes only where it comes back to.
+        if (change[0] === 'audio' || !call.screen) await call.peer?.replaceTrack(...change);
         replaced = true;
       } catch (error) {
         // A failed change may have released the camera, or reopened it as a
         // new track: the video sender sends what LocalMedia holds now. A voice
         // call has no video sender.
-        if (this.core.live(call) && call.info.media === 'video' && call.peer) {
+        if (this.core.live(call) && call.info.media === 'video' && call.peer && !call.screen) {
           await call.peer.replaceTrack('video', media.video).catch(() => undefined);
           replaced = true;
         }

@@ -48,6 +48,9 @@ export class ConsumerCall extends CallSession<CallTimer> {
   /** A secret to try once more if this page's resume is refused; the commitment it sent. */
   fallback?: string;
   nextCommit?: string;
+  /** The screen being shared (protocol 1.1), and whether a share request waits for its answer. */
+  screen: MediaStreamTrack | null = null;
+  asked = false;
   /** The instance of the page this call was restored from. */
   restored?: string;
   /** When the previous page last saved the call (a resumed call). */
@@ -71,6 +74,8 @@ export class ConsumerCall extends CallSession<CallTimer> {
     this.iceServers = undefined;
     this.config = {};
     this.supervisor = null;
+    this.screen?.stop();
+    this.screen = null;
     return true;
   }
 }

@@ -45,6 +45,8 @@ export interface MediaState {
   audioMuted: boolean;
   videoEnabled: boolean;
   camera?: Facing;
+  /** The video sender carries a shared screen (protocol 1.1), instead of the camera. */
+  screen?: boolean;
 }
 
 export type WarningCode =
@@ -106,6 +108,13 @@ export interface CallEvents {
    * saved it.
    */
   resumed: [{ callId: string; gapMs: number }];
+  /**
+   * The agent asks to see the consumer's screen (protocol 1.1), with its
+   * reason: answer with `startScreenShare()` or `declineShare()`.
+   */
+  'share-request': [{ reason?: string }];
+  /** The shared screen's stream when sharing starts, null when it stops. */
+  screen: [MediaStream | null];
   ended: [EndedEvent];
   warning: [CallWarning];
 }

@@ -196,6 +196,7 @@ export class CallResume {
     const { core } = this;
     const { crypto, indexedDB } = core.platform;
     call.info.remote = null;
+    delete call.info.local.screen; // a shared screen stays with the page that shared it
     call.connectedAt = call.info.connectedAt;
     call.fallback = record.previous;
     call.resumedFrom = record.savedAt;

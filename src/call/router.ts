@@ -7,6 +7,7 @@ import { refusal } from './admission';
 import type { MediaState } from './events';
 import { isAccepted } from './states';
 import type { CallResume } from './resume';
+import type { ScreenShare } from './share';
 
 type Invite = Extract<Message, { type: 'invite' }>;
 
@@ -22,8 +23,9 @@ export class SignalingRouter {
   /** callIds of calls that ended: a call id is never reused. */
   private readonly finishedCalls = new SeenIds(256);
 
-  /** Resume (protocol 1.1), set by the client. */
+  /** Resume and screen share (protocol 1.1), set by the client. */
   resume: CallResume | null = null;
+  share: ScreenShare | null = null;
 
   constructor(private readonly core: ClientCore) {
     core.onEnded = (call) => {
@@ -192,6 +194,10 @@ export class SignalingRouter {
       case 'ice':
         if (!accepted || !call.peer) return this.unexpected(message);
         void call.peer.handleCandidate(message.candidate);
+        return;
+      case 'share-request':
+        if (!accepted || !this.share) return this.unexpected(message);
+        this.share.request(call, message.reason);
         return;
       default:
         this.unexpected(message);

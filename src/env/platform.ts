@@ -22,6 +22,8 @@ export interface Environment {
 /** The part of `navigator.mediaDevices` the SDK uses. */
 export interface MediaDevicesLike {
   getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
+  /** A screen, window or tab, chosen by the user in the browser's picker (none on phones). */
+  getDisplayMedia?(constraints: DisplayMediaStreamOptions): Promise<MediaStream>;
   enumerateDevices?(): Promise<MediaDeviceInfo[]>;
   addEventListener?(type: 'devicechange', listener: () => void): void;
   removeEventListener?(type: 'devicechange', listener: () => void): void;

@@ -60,6 +60,8 @@ export interface LoaderOptions {
   /** Where the SDK's global is found and the script added; the page by default. */
   window?: {
     MessagingCalls?: SdkGlobal;
+    /** Where a call left by the previous page of the tab waits (resume). */
+    sessionStorage?: { getItem(key: string): string | null };
     document: {
       createElement(tag: 'script'): {
         src: string;
@@ -106,6 +108,7 @@ export function watch(options: LoaderOptions): LoaderHandle {
   let closedReason: string | null = null;
   let socket: WebSocket | null = null;
   let unsubscribe: (() => void) | null = null;
+  const unsent: string[] = [];
 
   // Each text is parsed once, here (none over the size limit): the client
   // gets the parsed value.
@@ -139,6 +142,11 @@ export function watch(options: LoaderOptions): LoaderHandle {
     assertSecureSocketUrl(options.url, false);
     socket = new WebSocket(options.url);
     socket.onmessage = (event) => receive(event.data);
+    // What the client says before the socket is open (a resume, at once) goes out when it is.
+    socket.onopen = () => {
+      const texts = drain(unsent);
+      for (let i = 0; i < texts.length; i++) socket?.send(texts[i] as string);
+    };
     socket.onclose = () => closed('websocket closed');
   } else {
     throw new TypeError('MessagingCallsLoader.watch needs `url` or `messaging`');
@@ -152,6 +160,7 @@ export function watch(options: LoaderOptions): LoaderHandle {
       if (typeof id === 'string') sentIds.add(id);
       const text = JSON.stringify(message);
       if (socket?.readyState === 1) socket.send(text);
+      else if (socket?.readyState === 0) unsent[unsent.length] = text;
       else void options.messaging?.publish(text);
     },
     listen: (l) => {
@@ -215,6 +224,17 @@ export function watch(options: LoaderOptions): LoaderHandle {
     script.onload = start;
     script.onerror = () => fail(new Error(`the SDK could not be loaded from ${options.src}`));
     win.document.head.appendChild(script);
+  }
+
+  // A call (or a ringing invitation) that the previous page of this tab
+  // left for this one: the SDK is needed now, to take it back.
+  try {
+    const resume = typeof options.client === 'object' ? options.client.resume : undefined;
+    const key = (resume as { storageKey?: string } | undefined)?.storageKey || 'messaging-calls';
+    const kept = JSON.parse(win.sessionStorage?.getItem(key) ?? 'null') as { savedAt?: number };
+    if (resume !== false && kept && Date.now() - (kept.savedAt as number) < 25_000) load();
+  } catch {
+    // No storage, or nothing readable in it: the loader waits for an invitation.
   }
 
   return {

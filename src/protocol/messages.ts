@@ -54,6 +54,8 @@ export const MESSAGE_TYPES = [
   'hangup',
   'suspend',
   'resume',
+  'share-request',
+  'share-reply',
 ] as const;
 /**
  * The `type` of a protocol message.
@@ -78,6 +80,11 @@ export interface Envelope {
 
 /** The 1.1 features an agent can name in `invite`. */
 export const FEATURES = ['instances', 'resume', 'screen-share'] as const;
+/**
+ * A protocol 1.1 feature an agent names in `invite`.
+ *
+ * @useDeclaredType
+ */
 export type Feature = (typeof FEATURES)[number];
 
 export interface AgentInfo {
@@ -159,6 +166,8 @@ export interface MediaStateBody {
   audioMuted: boolean;
   videoEnabled: boolean;
   camera?: Facing;
+  /** 1.1: the consumer's video sender carries a shared screen. */
+  screen?: boolean;
 }
 export interface HangupBody {
   type: 'hangup';
@@ -178,6 +187,28 @@ export interface ResumeBody {
   client: ClientInfo;
 }
 
+/** Longest `reason` of a share request. */
+export const MAX_SHARE_REASON_LENGTH = 200;
+export const SHARE_REFUSALS = ['declined', 'unsupported', 'permission-denied'] as const;
+/**
+ * Why the consumer does not share its screen (`share-reply`).
+ *
+ * @useDeclaredType
+ */
+export type ShareRefusal = (typeof SHARE_REFUSALS)[number];
+
+/** The agent asks the consumer to share a screen, window or tab. */
+export interface ShareRequestBody {
+  type: 'share-request';
+  reason?: string;
+}
+/** The consumer's answer to the last share request. */
+export interface ShareReplyBody {
+  type: 'share-reply';
+  accepted: boolean;
+  reason?: ShareRefusal;
+}
+
 /** A message without its envelope: what a sender decides. */
 export type MessageBody =
   | InviteBody
@@ -189,7 +220,9 @@ export type MessageBody =
   | MediaStateBody
   | HangupBody
   | SuspendBody
-  | ResumeBody;
+  | ResumeBody
+  | ShareRequestBody
+  | ShareReplyBody;
 
 /** A complete protocol message. */
 export type Message = MessageBody & Envelope;
@@ -211,4 +244,6 @@ export const SENDER_OF: ReadonlyMap<MessageType, Role | 'either'> = new Map<
   ['hangup', 'either'],
   ['suspend', 'consumer'],
   ['resume', 'consumer'],
+  ['share-request', 'agent'],
+  ['share-reply', 'consumer'],
 ]);

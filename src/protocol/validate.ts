@@ -4,12 +4,14 @@ import {
   MAX_AGENT_NAME_LENGTH,
   MAX_DETAIL_LENGTH,
   MAX_MESSAGE_BYTES,
+  MAX_SHARE_REASON_LENGTH,
   MAX_TTL_MS,
   MESSAGE_TYPES,
   MIN_TTL_MS,
   PROTOCOL_VERSION,
   REJECT_REASONS,
   SENDER_OF,
+  SHARE_REFUSALS,
 } from './messages';
 import type { Message, MessageType } from './messages';
 import { contains, indexWhere, joined } from '../util/list';
@@ -265,10 +267,13 @@ const BODIES: Record<MessageType, Record<string, Rule>> = {
     audioMuted: boolean,
     videoEnabled: boolean,
     camera: optional(oneOf(['user', 'environment'])),
+    screen: optionalBoolean,
   },
   hangup: { reason: oneOf(HANGUP_REASONS), detail },
   suspend: {},
   resume: { secret, commit: secret, media, client },
+  'share-request': { reason: optional(string(MAX_SHARE_REASON_LENGTH)) },
+  'share-reply': { accepted: boolean, reason: optional(oneOf(SHARE_REFUSALS)) },
 };
 
 /** 1.1 addressing: optional ids in the envelope. */

@@ -1,5 +1,5 @@
 /**
- * Synthetic cameras and microphones for Node with wrtc
+ * Synthetic cameras, microphones and a screen (getDisplayMedia) for Node with wrtc
  * ({@link createNodePlatform}), to test an integration without a browser.
  *
  * @module messaging-calls/testing
@@ -13,6 +13,7 @@ export type {
   SyntheticMediaDevices,
   SyntheticMediaDevicesOptions,
   SyntheticMicrophone,
+  SyntheticScreen,
   SyntheticSpeaker,
   VideoSourceLike,
   WrtcMediaLike,

@@ -19,6 +19,7 @@ import type {
   SyntheticDeny,
   SyntheticMediaDevicesOptions,
   SyntheticMediaDevices,
+  SyntheticScreen,
 } from './types';
 import { AUDIO_FRAME_MS, AUDIO_SAMPLE_RATE, toneFrames, videoFrames } from './frames';
 
@@ -35,6 +36,25 @@ const DEFAULT_SPEAKERS: SyntheticSpeaker[] = [{ deviceId: 'speaker', label: 'Syn
 const CAMERA_LUMAS = [64, 192, 128, 96, 160, 32, 224];
 // Enumerated in the order Chrome uses.
 const KIND_ORDER = ['audioinput', 'videoinput', 'audiooutput'] as const;
+
+/** The screen getDisplayMedia shares: not a device (enumerateDevices does not list it). */
+interface ScreenSource {
+  kind: 'screen';
+  deviceId: string;
+  label: string;
+}
+
+/** Where a track came from: a camera or microphone, or the shared screen. */
+type Source = InputDevice | ScreenSource;
+
+const DEFAULT_SCREEN: Required<SyntheticScreen> = {
+  width: 640,
+  height: 360,
+  fps: 0, // 0: the cameras' fps
+  luma: 240,
+  label: 'screen:0:0',
+  displaySurface: 'monitor',
+};
 
 /** A timer pushing media into one source, for as long as a track on it is live. */
 interface Feeder {
@@ -57,13 +77,31 @@ export function createSyntheticMediaDevices(
   if (!(fps > 0)) throw new RangeError(`Synthetic video fps must be positive, got ${fps}`);
   // Checks the size now rather than at the first getUserMedia.
   videoFrames(width, height, 0);
+  const screen =
+    options.screen === false
+      ? null
+      : { ...DEFAULT_SCREEN, fps, ...definedOnly(options.screen ?? {}) };
+  if (screen) {
+    if (!(screen.fps > 0)) {
+      throw new RangeError(`Synthetic screen fps must be positive, got ${screen.fps}`);
+    }
+    videoFrames(screen.width, screen.height, 0);
+  }
+  const screenSource: ScreenSource | null = screen && {
+    kind: 'screen',
+    deviceId: screen.label,
+    label: screen.label,
+  };
+  const displayCalls: DisplayMediaStreamOptions[] = [];
+  const screens: MediaStreamTrack[] = [];
+  let displayError: string | null = null;
 
   const devices: SyntheticDevice[] = [];
   const busy = new Set<string>();
   let denied: SyntheticDeny = { ...options.deny };
   const calls: MediaStreamConstraints[] = [];
   const listeners = new Set<() => void>();
-  const origin = new WeakMap<MediaStreamTrack, InputDevice>();
+  const origin = new WeakMap<MediaStreamTrack, Source>();
   const live = new Set<MediaStreamTrack>();
   const feeders = new Set<Feeder>();
   let cameraCount = 0;
@@ -124,11 +162,12 @@ export function createSyntheticMediaDevices(
    */
   function adopt(
     track: MediaStreamTrack,
-    device: InputDevice,
+    device: Source,
     feeder: Feeder,
     settings: MediaTrackSettings,
   ): void {
     origin.set(track, device);
+    if (device.kind === 'screen') screens.push(track);
     feeder.tracks.add(track);
     live.add(track);
     // Kept to be called on this very track (`.call(track)`) by the patched methods.
@@ -202,12 +241,76 @@ export function createSyntheticMediaDevices(
     return pickDevice(candidates, asked === true ? {} : asked, properties);
   }
 
+  /** A new track of the synthetic screen. */
+  function captureScreen(): MediaStreamTrack {
+    if (!screen || !screenSource) throw new Error('no synthetic screen');
+    const { width: w, height: h, luma } = screen;
+    const source = new wrtc.nonstandard.RTCVideoSource();
+    const next = videoFrames(w, h, luma);
+    const track = source.createTrack();
+    const feeder = startFeeder(1000 / screen.fps, () =>
+      source.onFrame({ width: w, height: h, data: next() }),
+    );
+    adopt(track, screenSource, feeder, {
+      deviceId: screenSource.deviceId,
+      displaySurface: screen.displaySurface,
+      width: w,
+      height: h,
+      frameRate: screen.fps,
+      aspectRatio: w / h,
+      // Not in every version of lib.dom's MediaTrackSettings; a browser reports them.
+      ...({ cursor: 'never', logicalSurface: true } as MediaTrackSettings),
+    });
+    return track;
+  }
+
+  async function getDisplayMedia(
+    constraints: DisplayMediaStreamOptions = {},
+  ): Promise<MediaStream> {
+    displayCalls.push(structuredClone(constraints));
+    // As the spec: video may not be refused, and min/exact constraints are a TypeError.
+    if (constraints.video === false) {
+      throw new TypeError('getDisplayMedia: video must be requested');
+    }
+    for (const kind of ['video', 'audio'] as const) {
+      const asked = constraints[kind];
+      if (typeof asked === 'object' && asked !== null) {
+        for (const value of Object.values(asked)) {
+          if (typeof value === 'object' && value !== null && ('exact' in value || 'min' in value)) {
+            throw new TypeError(
+              `getDisplayMedia: min and exact ${kind} constraints are not allowed`,
+            );
+          }
+        }
+      }
+    }
+    if (displayError !== null) {
+      const messages: Record<string, string> = {
+        NotAllowedError: 'Permission denied by user',
+        NotReadableError: 'Could not start video source',
+      };
+      throw domError(displayError, messages[displayError] ?? displayError);
+    }
+    // The picker is answered at once; the screen has no audio to give.
+    return new wrtc.MediaStream([captureScreen()]);
+  }
+
+  /** Ends a track as the browser does when capture stops by itself: readyState, then `ended`. */
+  function endTrack(track: MediaStreamTrack): void {
+    // wrtc's stop() fires no `ended` (nor does a browser's); a device lost
+    // or a share stopped from the browser's own UI does, so dispatch it.
+    // wrtc's dispatchEvent delivers it on process.nextTick, to
+    // addEventListener listeners and `onended`.
+    track.stop();
+    track.dispatchEvent(new Event('ended'));
+  }
+
   function liveTracks(): MediaStreamTrack[] {
     for (const track of live) if (track.readyState === 'ended') live.delete(track);
     return [...live];
   }
 
-  return {
+  const devicesApi: SyntheticMediaDevices = {
     async getUserMedia(constraints) {
       calls.push(structuredClone(constraints ?? {}));
       const { audio, video } = constraints ?? {};
@@ -273,12 +376,7 @@ export function createSyntheticMediaDevices(
       devices.splice(index, 1);
       busy.delete(deviceId);
       for (const track of liveTracks()) {
-        if (origin.get(track) !== device) continue;
-        // wrtc's stop() fires no `ended` (nor does a browser's); an unplugged
-        // device does, so dispatch it. wrtc's dispatchEvent delivers it on
-        // process.nextTick, to addEventListener listeners and `onended`.
-        track.stop();
-        track.dispatchEvent(new Event('ended'));
+        if (origin.get(track) === device) endTrack(track);
       }
       emitDeviceChange();
     },
@@ -298,7 +396,35 @@ export function createSyntheticMediaDevices(
       // Belt and braces: a feeder whose tracks were all ended behind our back.
       for (const feeder of [...feeders]) release(feeder);
     },
+
+    getDisplayMediaCalls: displayCalls,
+
+    setDisplayMediaError(name) {
+      displayError = name;
+    },
+
+    screenTracks() {
+      return [...screens];
+    },
+
+    stopSharing() {
+      let ended = 0;
+      for (const track of liveTracks()) {
+        if (origin.get(track)?.kind !== 'screen') continue;
+        endTrack(track);
+        ended++;
+      }
+      return ended;
+    },
   };
+  // Only where there is a screen to share: a phone's mediaDevices has no getDisplayMedia.
+  if (screen) devicesApi.getDisplayMedia = getDisplayMedia;
+  return devicesApi;
+}
+
+/** `value` without its undefined properties, so that spreading it keeps defaults. */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export type {
@@ -309,6 +435,7 @@ export type {
   SyntheticMediaDevices,
   SyntheticMediaDevicesOptions,
   SyntheticMicrophone,
+  SyntheticScreen,
   SyntheticSpeaker,
   VideoSourceLike,
   WrtcMediaLike,

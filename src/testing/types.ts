@@ -75,6 +75,27 @@ export interface SyntheticDeny {
   video?: boolean;
 }
 
+/**
+ * The screen `getDisplayMedia` captures, as if the user picked it in the
+ * browser's picker. Its frames differ from every camera's: another shape
+ * (16:9 where the cameras are 4:3 by default, which survives an encoder's
+ * downscaling) and a bright background (luma 240), with the same moving bar
+ * and frame counter as a camera (`readFrameNumber`).
+ */
+export interface SyntheticScreen {
+  /** Frame size, even numbers (I420). Default 640x360. */
+  width?: number;
+  height?: number;
+  /** Frames a second. Default: the cameras' `fps`. */
+  fps?: number;
+  /** Background luma (0-255). Default 240. */
+  luma?: number;
+  /** The track's label. Default `screen:0:0`, as Chromium names a screen. */
+  label?: string;
+  /** `getSettings().displaySurface`. Default `monitor`. */
+  displaySurface?: 'monitor' | 'window' | 'browser';
+}
+
 export interface SyntheticMediaDevicesOptions {
   /** Default: `front` (facingMode 'user') and `back` (facingMode 'environment'). */
   cameras?: SyntheticCamera[];
@@ -88,6 +109,11 @@ export interface SyntheticMediaDevicesOptions {
   height?: number;
   /** Video frames a second. Default 15. */
   fps?: number;
+  /**
+   * The screen `getDisplayMedia` shares (default: a 640x360 screen), or
+   * `false` for devices without `getDisplayMedia` at all, as on phones.
+   */
+  screen?: SyntheticScreen | false;
 }
 
 export interface SyntheticMediaDevices extends MediaDevicesLike {
@@ -118,4 +144,30 @@ export interface SyntheticMediaDevices extends MediaDevicesLike {
   activeFeeders(): number;
   /** Stops every live track (without `ended` events, like `track.stop()`). */
   stopAll(): void;
+
+  /**
+   * Shares the synthetic screen at once, as if the user picked it in the
+   * browser's picker: one video track (no audio, whatever was asked), with
+   * label, `displaySurface`, size and frame rate in `getSettings()`. Rejects
+   * as `setDisplayMediaError` says. Missing when the devices were made with
+   * `screen: false` (like a phone's).
+   */
+  getDisplayMedia?(constraints?: DisplayMediaStreamOptions): Promise<MediaStream>;
+  /** A copy of the options of every getDisplayMedia call, in order, failed ones too. */
+  readonly getDisplayMediaCalls: readonly DisplayMediaStreamOptions[];
+  /**
+   * Makes later getDisplayMedia calls reject with a DOMException of this
+   * name, until set back to null: `NotAllowedError` is the user closing the
+   * picker (or refusing), `NotReadableError` a capture the system could not
+   * start, `AbortError` and others as a browser gives them.
+   */
+  setDisplayMediaError(name: string | null): void;
+  /** Every track getDisplayMedia handed out (clones included), ended ones too, in order. */
+  screenTracks(): MediaStreamTrack[];
+  /**
+   * What the browser's own "Stop sharing" button does: ends every live
+   * screen track (readyState 'ended', then an `ended` event, which a plain
+   * `track.stop()` does not fire). Returns how many tracks it ended.
+   */
+  stopSharing(): number;
 }

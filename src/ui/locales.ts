@@ -61,7 +61,12 @@ Sprachanruf begonnen
 Anruf abgelehnt
 Verpasster Anruf
 Videoanruf nach {duration} beendet
-Sprachanruf nach {duration} beendet`;
+Sprachanruf nach {duration} beendet
+{name} möchte Ihren Bildschirm sehen
+Bildschirm teilen
+Jetzt nicht
+Sie teilen Ihren Bildschirm
+Teilen beenden`;
 
 const FR = `
 Accepter
@@ -117,7 +122,12 @@ Appel vocal commencé
 Appel refusé
 Appel manqué
 Appel vidéo terminé après {duration}
-Appel vocal terminé après {duration}`;
+Appel vocal terminé après {duration}
+{name} demande à voir votre écran
+Partager l’écran
+Pas maintenant
+Vous partagez votre écran
+Arrêter le partage`;
 
 const ES = `
 Aceptar
@@ -173,7 +183,12 @@ Llamada de voz iniciada
 Llamada rechazada
 Llamada perdida
 Videollamada finalizada tras {duration}
-Llamada de voz finalizada tras {duration}`;
+Llamada de voz finalizada tras {duration}
+{name} pide ver su pantalla
+Compartir pantalla
+Ahora no
+Está compartiendo su pantalla
+Dejar de compartir`;
 
 const IT = `
 Accetta
@@ -229,7 +244,12 @@ Chiamata vocale iniziata
 Chiamata rifiutata
 Chiamata persa
 Videochiamata terminata dopo {duration}
-Chiamata vocale terminata dopo {duration}`;
+Chiamata vocale terminata dopo {duration}
+{name} chiede di vedere il tuo schermo
+Condividi schermo
+Non ora
+Stai condividendo lo schermo
+Interrompi condivisione`;
 
 const AR = `
 قبول
@@ -285,7 +305,12 @@ const AR = `
 تم رفض المكالمة
 مكالمة فائتة
 انتهت مكالمة الفيديو بعد {duration}
-انتهت المكالمة الصوتية بعد {duration}`;
+انتهت المكالمة الصوتية بعد {duration}
+يطلب {name} رؤية شاشتك
+مشاركة الشاشة
+ليس الآن
+أنت تشارك شاشتك
+إيقاف المشاركة`;
 
 const KEYS = Object.keys(EN) as TextKey[];
 

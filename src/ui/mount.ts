@@ -8,7 +8,7 @@ import { isRtl } from './locales';
 import { ENDED_TEXT, uiTexts } from './transcript';
 import type { TranscriptOptions } from './transcript';
 import { builder, helpKey, initials, show } from './dom';
-import { makeMovable, shadowHost } from './view';
+import { keepPlace, makeMovable, shadowHost } from './view';
 
 export interface CallUIOptions extends TranscriptOptions {
   /** Where the UI's element goes (default `document.body`). */
@@ -135,10 +135,40 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     { class: 'menu', part: 'menu', hidden: true },
     KINDS.map(([kind], i) => h('label', { for: `s${kind[0]}`, text: t(kind) }, [selects[i]!])),
   );
+  // The agent's request to see the screen, and the bar while it is shared.
+  const askText = h('p', { class: 't', id: 'st' });
+  const askReason = h('p', { class: 's', id: 'sr' });
+  const shareScreen = button('shareScreen', { class: 'ok' });
+  const notNow = button('notNow');
+  const ask = h(
+    'div',
+    {
+      class: 'ask',
+      part: 'share',
+      role: 'alertdialog',
+      'aria-labelledby': 'st',
+      'aria-describedby': 'sr',
+      hidden: true,
+    },
+    [askText, askReason, h('div', { class: 'row' }, [shareScreen, notNow])],
+  );
+  const stopSharing = button('stopSharing', { class: 'no' });
+  const sharingBar = h('div', { class: 'row sh', part: 'sharing', hidden: true }, [
+    h('span', { text: t('sharing') }),
+    stopSharing,
+  ]);
   const win = h(
     'div',
     { class: 'w', part: 'window', role: 'region', dir, lang: locale, hidden: true },
-    [h('div', { class: 'bar' }, [title, quality, minimize]), stage, message, controls, menu],
+    [
+      h('div', { class: 'bar' }, [title, quality, minimize]),
+      sharingBar,
+      stage,
+      message,
+      ask,
+      controls,
+      menu,
+    ],
   );
   const live = h('div', { class: 'sr', 'aria-live': 'polite', role: 'status' });
   root.append(dialog, win, live);
@@ -148,6 +178,8 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
   let ended: EndedEvent | null = null;
   let dismissed = true;
   let blocked = false;
+  /** The agent's request to see the screen waits for an answer (its reason, or ''). */
+  let asked: string | null = null;
   let level: number | null = null;
   let countdown: ReturnType<typeof setInterval> | undefined;
   let deadline = 0;
@@ -188,8 +220,16 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     const agentVideo = video && other?.videoEnabled !== false;
     show(remote, agentVideo);
     show(agentAvatar, !agentVideo);
-    show(self, video && local?.videoEnabled === true);
-    self.classList.toggle('mir', local?.camera !== 'environment');
+    const sharing = local?.screen === true;
+    // The self view shows what is shared, never mirrored.
+    show(self, sharing || (video && local?.videoEnabled === true));
+    self.classList.toggle('mir', !sharing && local?.camera !== 'environment');
+    self.classList.toggle('scr', sharing);
+    show(sharingBar, inCall && sharing);
+    if (!inCall) asked = null;
+    show(ask, asked !== null);
+    askText.textContent = t('shareAsk', { name: agentName() });
+    askReason.textContent = asked ?? '';
     const notes: string[] = [];
     if (state === 'connecting') notes.push(t('connecting'));
     if (other?.audioMuted) notes.push(t('agentMuted', { name: agentName() }));
@@ -197,8 +237,9 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
       notes.push(t('agentCameraOff', { name: agentName() }));
     note.textContent = notes.join(' · ');
     show(note, notes.length > 0);
-    // The reconnecting notice goes where the call's messages go, below the picture.
-    let text = state === 'reconnecting' ? t('reconnecting') : '';
+    // The reconnecting notice goes where the call's messages go, below the
+    // picture; a call taken back on a new page is reconnecting too.
+    let text = state === 'reconnecting' || state === 'resuming' ? t('reconnecting') : '';
     if (view === 'permission')
       text = t(
         video && client.callInfo?.acceptedMedia !== 'voice' ? 'permissionVideo' : 'permissionVoice',
@@ -287,8 +328,11 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     clearInterval(countdown);
     restore();
     const hadFocus = focusInside();
-    // Declining is the consumer's own act: nothing to tell.
-    dismissed = e.reason === 'declined';
+    // Declining is the consumer's own act, and an invitation answered in
+    // another tab is that tab's business: nothing to tell.
+    dismissed =
+      e.reason === 'declined' ||
+      (e.reason === 'answered-elsewhere' && !client.callInfo?.acceptedMedia);
     render();
     if (!dismissed) enter('ended', hadFocus);
   };
@@ -297,7 +341,9 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     clearInterval(countdown);
     const hadFocus = focusInside();
     render();
-    if (VIEWS[state] !== VIEWS[previous] || state === 'reconnecting') enter(VIEWS[state], hadFocus);
+    if (VIEWS[state] !== VIEWS[previous] || state === 'reconnecting' || state === 'resuming') {
+      enter(VIEWS[state], hadFocus);
+    }
   };
   const subscriptions: (() => void)[] = [];
   const listen = <E extends keyof CallEvents>(event: E, fn: (...args: CallEvents[E]) => void) => {
@@ -310,7 +356,19 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
   listen('localmediastate', render);
   listen('remotemediastate', render);
   listen('devicechange', render);
-  listen('localstream', (stream) => void (self.srcObject = stream));
+  listen('localstream', (stream) => {
+    if (!client.localMediaState?.screen) self.srcObject = stream;
+  });
+  listen('screen', (stream) => {
+    self.srcObject = stream ?? client.localStream;
+    render();
+  });
+  listen('share-request', ({ reason }) => {
+    asked = reason ?? '';
+    render();
+    shareScreen.focus();
+    announce(`${askText.textContent} ${asked}`);
+  });
   listen('quality', (q) => {
     level = q.level;
     render();
@@ -333,6 +391,14 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
   press(stopVideo, () => client.setVideoEnabled(!client.localMediaState?.videoEnabled));
   press(switchCamera, () => client.switchCamera());
   press(endCall, () => client.hangup());
+  const answerShare = (share: boolean) => {
+    asked = null;
+    render();
+    act(() => (share ? client.startScreenShare() : client.declineShare()));
+  };
+  on(shareScreen, 'click', () => answerShare(true));
+  on(notNow, 'click', () => answerShare(false));
+  press(stopSharing, () => client.stopScreenShare());
   on(close, 'click', () => {
     dismissed = true;
     render();
@@ -342,10 +408,14 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     act(() => remote.play());
     render();
   });
-  on(minimize, 'click', () => {
-    const min = win.classList.toggle('min');
+  const minimized = (min: boolean) => {
+    win.classList.toggle('min', min);
     minimize.textContent = t(min ? 'restore' : 'minimize');
     minimize.setAttribute('aria-expanded', String(!min));
+  };
+  on(minimize, 'click', () => {
+    minimized(!win.classList.contains('min'));
+    place.save();
   });
   const fillDevices = (list: DeviceList) => {
     KINDS.forEach(([, items], k) => {
@@ -371,7 +441,10 @@ export function mountCallUI(client: CallClient, options: CallUIOptions = {}): Ca
     on(select, 'change', () => act(() => client[method](select.value)));
   });
 
-  makeMovable(win, title, View);
+  // Where the window is, and whether it is minimized, follow the consumer
+  // to the next page of the site (a call goes on there).
+  const place = keepPlace(win, View, minimized);
+  makeMovable(win, title, View, () => place.save());
 
   (options.container ?? doc.body).appendChild(host);
   // Mounted during an invitation: show it as if it had just arrived.

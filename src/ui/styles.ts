@@ -31,7 +31,7 @@ export const CSS =
   '.st,.st video{background:#111}' +
   '.st .av{width:96px;height:96px;font-size:36px;position:absolute}' +
   '.me{position:absolute!important;width:28%!important;height:auto!important;aspect-ratio:3/4;right:10px;bottom:10px;border-radius:10px;box-shadow:0 2px 8px #0008}' +
-  '.mir{transform:scaleX(-1)}' +
+  '.mir{transform:scaleX(-1)}.scr{aspect-ratio:16/9;width:40%!important}' +
   '.note{position:absolute;inset:10px 10px auto;color:#fff;background:#000a;border-radius:8px;padding:6px 10px;font-size:13px}' +
   '.c{padding:12px}' +
   '.m{padding:0 14px 14px}' +
@@ -39,6 +39,8 @@ export const CSS =
   '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
   '.min>:not(.bar){display:none}' +
   '.menu{padding:0 14px 12px;display:grid;gap:8px}' +
+  '.ask{padding:0 14px 14px;display:grid;gap:8px}' +
+  '.sh{padding:6px 8px 6px 14px;background:var(--ac);color:var(--bg);font-weight:600}.sh span{flex:1}' +
   '@media (max-width:599px){.w{inset:0;width:auto;border-radius:0}.w:not(.min) .st{flex:1;aspect-ratio:auto}.w.min{inset:auto 8px 8px auto;width:auto;border-radius:var(--r)}.d{inset:8px 8px auto;width:auto}}' +
   '@media (prefers-color-scheme:dark){.w,.d{--bg:var(--mc-background,#1f1f23);--fg:var(--mc-foreground,#f2f2f5);--mu:var(--mc-muted,#b4b4bd);--ac:var(--mc-accent,#6cb2ff)}}' +
   '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}';

@@ -64,6 +64,12 @@ export const EN = {
   missed: 'Missed call',
   endedVideo: 'Video call ended after {duration}',
   endedVoice: 'Voice call ended after {duration}',
+  // Screen share on the agent's request.
+  shareAsk: '{name} asks to see your screen',
+  shareScreen: 'Share screen',
+  notNow: 'Not now',
+  sharing: 'You are sharing your screen',
+  stopSharing: 'Stop sharing',
 };
 
 export type TextKey = keyof typeof EN;

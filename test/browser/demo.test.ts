@@ -109,7 +109,7 @@ run('the demo (npm start) in Chromium', () => {
     expect(demo.agent).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*agent/);
   });
 
-  test('a video call by clicking only: Video call, Accept, Mute, End call; media flows both ways', async () => {
+  test('a video call by clicking only: Video call, Accept, Mute, a link to another page, End call; media flows both ways', async () => {
     const site = await (await browser.newContext()).newPage();
     const agent = await (await browser.newContext()).newPage();
     await site.goto(demo.site);
@@ -141,6 +141,22 @@ run('the demo (npm start) in Chromium', () => {
         (t) => t === 'Muted',
       ),
     ).toBe('Muted');
+
+    // The consumer follows a link mid-call: the next page takes the call
+    // back (resume), still muted, media flowing again both ways.
+    await site.getByRole('link', { name: 'Products' }).first().click();
+    await site.waitForURL(/products/);
+    await site.waitForFunction(
+      () => document.querySelector('messaging-call-ui')?.getAttribute('data-state') === 'connected',
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect(await until(() => framesFlow(site, 'ui'), Boolean)).toBe(true);
+    expect(await until(() => framesFlow(agent, 'remote-video'), Boolean)).toBe(true);
+    await expect(
+      site.getByRole('button', { name: 'Mute' }).getAttribute('aria-pressed'),
+    ).resolves.toBe('true');
+    expect(await agent.locator('#transcript').textContent()).not.toMatch(/ended after/i);
 
     // End call from the website: both sides end.
     await site.getByRole('button', { name: 'End call' }).click();

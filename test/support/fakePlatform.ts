@@ -26,7 +26,7 @@ export type Journal = string[];
 
 // ---- tracks and streams -------------------------------------------------------
 
-export class FakeTrack {
+export class FakeTrack extends EventTarget {
   readonly id = newId();
   readyState: MediaStreamTrackState = 'live';
   enabled = true;
@@ -34,10 +34,18 @@ export class FakeTrack {
   constructor(
     readonly kind: Kind,
     private readonly settings: MediaTrackSettings = {},
-  ) {}
+  ) {
+    super();
+  }
 
   stop(): void {
     this.readyState = 'ended';
+  }
+
+  /** The track ends by itself (unplugged; a browser's own "Stop sharing"): `ended` fires. */
+  end(): void {
+    this.readyState = 'ended';
+    this.dispatchEvent(new Event('ended'));
   }
 
   getSettings(): MediaTrackSettings {
@@ -87,6 +95,21 @@ export class FakeMediaDevices {
   hold = false;
   facing: 'user' | 'environment' = 'user';
   private held: (() => void)[] = [];
+  /** The screens shared; `displayFailure` makes the picker refuse. Undefined: a phone. */
+  readonly screens: FakeTrack[] = [];
+  displayFailure: DeviceFailure | undefined;
+  getDisplayMedia:
+    ((constraints: DisplayMediaStreamOptions) => Promise<FakeMediaStream>) | undefined =
+    async () => {
+      this.journal.push('getDisplayMedia');
+      if (this.displayFailure) {
+        throw new DOMException(`${this.displayFailure} (fake)`, this.displayFailure);
+      }
+      const screen = new FakeTrack('video', { deviceId: 'screen' });
+      this.screens.push(screen);
+      this.tracks.push(screen);
+      return new FakeMediaStream([screen]);
+    };
 
   constructor(private readonly journal: Journal = []) {}
 
@@ -202,6 +225,11 @@ export class FakeRTCPeerConnection {
     const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
     const transceiver = new FakeTransceiver(kind, track, init?.direction ?? 'sendrecv');
     this.transceivers.push(transceiver);
+    // A transceiver added to a negotiated connection needs a new offer, as in browsers
+    // (the first offer is the SDK's own to make).
+    if (this.remoteDescription && this.signalingState === 'stable') {
+      void Promise.resolve().then(() => this.onnegotiationneeded?.(new Event('negotiationneeded')));
+    }
     return transceiver;
   }
 

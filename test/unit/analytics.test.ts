@@ -19,10 +19,12 @@ import { CallClient } from '../../src/call/CallClient';
 import type { CallExtension, CallExtensionContext } from '../../src/call/CallClient';
 import type { QualitySample } from '../../src/quality/stats';
 import {
+  MemoryStorage,
   SUPPORTED_UA,
   answer,
   connectCall,
   fromAgent,
+  pageHide,
   settle,
   setup,
 } from '../support/fakePlatform';
@@ -683,6 +685,8 @@ describe('a whole video call', () => {
       reason: 'normal',
       by: 'remote',
       reconnections: { count: 1, ms: 1_500 },
+      resumes: 0,
+      shareMs: 0,
       devices: { microphone: 0, camera: 1, lost: 0 },
       quality: expect.objectContaining({
         samples: 7,
@@ -865,5 +869,70 @@ describe('the report', () => {
     await s.client.switchCamera();
     s.client.hangup();
     expect(s.reports[0]?.devices).toEqual({ microphone: 1, camera: 1, lost: 0 });
+  });
+});
+
+describe('a call that goes on from the next page (resume)', () => {
+  /** One page of a tab: the client's window is the analytics window. */
+  function tabPage(storage: MemoryStorage) {
+    const target = new EventTarget();
+    const tracked: Tracked[] = [];
+    const reports: CallReport[] = [];
+    const win = Object.assign(page().win, {
+      sessionStorage: storage,
+      addEventListener: target.addEventListener.bind(target),
+      removeEventListener: target.removeEventListener.bind(target),
+    });
+    const s = setup(
+      {
+        extensions: [
+          analytics({
+            adapters: [(event, params) => tracked.push([event, params])],
+            window: win,
+            onReport: (report) => reports.push(report),
+          }),
+        ],
+      },
+      { sessionStorage: storage, window: target },
+    );
+    clients.push(s);
+    return Object.assign(s, { tracked, reports, target });
+  }
+
+  test('call_resumed with the gap, and one report of the whole call that counts the resume', async () => {
+    const storage = new MemoryStorage();
+    const first = tabPage(storage);
+    first.agent({ type: 'invite', media: 'video', features: ['instances', 'resume'] });
+    jest.advanceTimersByTime(1_000);
+    await first.client.accept();
+    await answer(first);
+    first.pc().setConnectionState('connected');
+    jest.advanceTimersByTime(10_000);
+    pageHide(first.target);
+    jest.advanceTimersByTime(600);
+
+    const next = tabPage(storage);
+    next.callId = first.callId;
+    expect(next.client.state).toBe('resuming');
+    await settle();
+    const answerTo = { type: 'sdp', description: { type: 'answer', sdp: 'v=0 a' } } as const;
+    next.transport.deliver(fromAgent(next.callId, answerTo, next.client.instanceId));
+    await settle();
+    next.pc().setConnectionState('connected');
+    expect(next.tracked).toEqual([['call_resumed', { call_id: first.callId, gap_ms: 600 }]]);
+    jest.advanceTimersByTime(5_000);
+    next.agent({ type: 'hangup', reason: 'normal' });
+
+    expect(first.reports).toEqual([]);
+    expect(next.reports).toHaveLength(1);
+    expect(next.reports[0]).toMatchObject({
+      callId: first.callId,
+      acceptedMedia: 'video',
+      resumes: 1,
+      setupMs: expect.any(Number),
+      durationMs: 15_600,
+      states: { invited: 0, accepted: 1_000, connected: 1_000, resuming: 11_600, ended: 16_600 },
+    });
+    expect(names(next.tracked)).toEqual(['call_resumed', 'call_ended']);
   });
 });

@@ -33,6 +33,8 @@ const CLIENT_EVENTS = Object.keys({
   quality: true,
   bandwidth: true,
   resumed: true,
+  'share-request': true,
+  screen: true,
   ended: true,
   warning: true,
 } satisfies Record<keyof CallEvents, true>) as (keyof CallEvents)[];

@@ -326,3 +326,63 @@ describe('text read once', () => {
     expect(clients[0]!.received).toEqual([JSON.parse(text)]);
   });
 });
+
+describe('a call the previous page of the tab left (resume)', () => {
+  const storage = (record: unknown) => {
+    const items = new Map<string, string>([['messaging-calls', JSON.stringify(record)]]);
+    return { getItem: (key: string) => items.get(key) ?? null };
+  };
+
+  test('a fresh record loads the SDK at once, without an invitation', () => {
+    const page = Object.assign(fakePage(), { sessionStorage: storage({ savedAt: Date.now() }) });
+    watch({
+      src: '/sdk.js',
+      messaging: conversation().messaging,
+      onReady: () => undefined,
+      window: page,
+    });
+    expect(page.scripts.map((s) => s.src)).toEqual(['/sdk.js']);
+  });
+
+  test('an old record, another key, resume: false or unreadable storage: the loader waits', () => {
+    const old = Object.assign(fakePage(), {
+      sessionStorage: storage({ savedAt: Date.now() - 30_000 }),
+    });
+    watch({
+      src: '/sdk.js',
+      messaging: conversation().messaging,
+      onReady: () => undefined,
+      window: old,
+    });
+    const off = Object.assign(fakePage(), { sessionStorage: storage({ savedAt: Date.now() }) });
+    watch({
+      src: '/sdk.js',
+      messaging: conversation().messaging,
+      client: { resume: false },
+      onReady: () => undefined,
+      window: off,
+    });
+    const other = Object.assign(fakePage(), { sessionStorage: storage({ savedAt: Date.now() }) });
+    watch({
+      src: '/sdk.js',
+      messaging: conversation().messaging,
+      client: { resume: { storageKey: 'shop' } },
+      onReady: () => undefined,
+      window: other,
+    });
+    const broken = Object.assign(fakePage(), {
+      sessionStorage: {
+        getItem: () => {
+          throw new DOMException('blocked', 'SecurityError');
+        },
+      },
+    });
+    watch({
+      src: '/sdk.js',
+      messaging: conversation().messaging,
+      onReady: () => undefined,
+      window: broken,
+    });
+    for (const page of [old, off, other, broken]) expect(page.scripts).toHaveLength(0);
+  });
+});

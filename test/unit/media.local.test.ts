@@ -12,16 +12,9 @@ import { FakeMediaStream, FakeTrack } from '../support/fakePlatform';
 
 /** A track whose device can go away: it then ends by itself and says so. */
 class DeviceTrack extends FakeTrack {
-  private readonly endedListeners: (() => void)[] = [];
-
-  addEventListener(type: string, listener: () => void): void {
-    if (type === 'ended') this.endedListeners.push(listener);
-  }
-
   /** The device was unplugged or revoked by the system. */
   lose(): void {
-    this.readyState = 'ended';
-    for (const listener of this.endedListeners) listener();
+    this.end();
   }
 }
 

@@ -16,7 +16,7 @@ import {
 import type { InvalidCode, Message, MessageBody, ParseResult, Role } from '../../src/protocol';
 
 // ---------------------------------------------------------------------------
-// Arbitraries for valid messages of all 10 types
+// Arbitraries for valid messages of all 12 types
 
 const text = fc.string({ unit: 'binary', maxLength: 40 });
 const nonEmptyText = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
@@ -93,6 +93,24 @@ const suspend: fc.Arbitrary<MessageBody> = fc.record(
   plain,
 );
 
+const shareRequest: fc.Arbitrary<MessageBody> = fc.record(
+  { type: fc.constant('share-request' as const), reason: textUpTo(200) },
+  { requiredKeys: ['type'], noNullPrototype: true },
+);
+
+const shareReply: fc.Arbitrary<MessageBody> = fc.record(
+  {
+    type: fc.constant('share-reply' as const),
+    accepted: fc.boolean(),
+    reason: fc.constantFrom(
+      'declined' as const,
+      'unsupported' as const,
+      'permission-denied' as const,
+    ),
+  },
+  { requiredKeys: ['type', 'accepted'], noNullPrototype: true },
+);
+
 const resume: fc.Arbitrary<MessageBody> = fc.record(
   {
     type: fc.constant('resume' as const),
@@ -154,6 +172,7 @@ const mediaState: fc.Arbitrary<MessageBody> = fc.record(
     audioMuted: fc.boolean(),
     videoEnabled: fc.boolean(),
     camera: fc.constantFrom('user' as const, 'environment' as const),
+    screen: fc.boolean(),
   },
   { requiredKeys: ['type', 'audioMuted', 'videoEnabled'], noNullPrototype: true },
 );
@@ -186,7 +205,7 @@ const agentOnly: Role[] = ['agent'];
 const consumerOnly: Role[] = ['consumer'];
 const either: Role[] = ['agent', 'consumer'];
 
-/** Any valid message: each of the 10 types, from a role allowed to send it. */
+/** Any valid message: each of the 12 types, from a role allowed to send it. */
 const validMessage: fc.Arbitrary<Message> = fc.oneof(
   sentBy(agentOnly, invite),
   sentBy(agentOnly, cancel),
@@ -198,6 +217,8 @@ const validMessage: fc.Arbitrary<Message> = fc.oneof(
   sentBy(either, hangup),
   sentBy(consumerOnly, suspend),
   sentBy(consumerOnly, resume),
+  sentBy(agentOnly, shareRequest),
+  sentBy(consumerOnly, shareReply),
 );
 
 // ---------------------------------------------------------------------------
@@ -212,7 +233,7 @@ const PROTOCOL_FIELDS = new Set([
   ...['consumerVideoOff', 'agentVideoOff', 'reason', 'client', 'sdk', 'browser'],
   ...['browserVersion', 'os', 'mobile', 'detail', 'description', 'sdp', 'candidate'],
   ...['sdpMid', 'sdpMLineIndex', 'usernameFragment', 'audioMuted', 'videoEnabled', 'camera'],
-  ...['instance', 'to', 'features', 'resume', 'commit', 'secret'],
+  ...['instance', 'to', 'features', 'resume', 'commit', 'secret', 'screen', 'accepted'],
 ]);
 
 const unknownKey = fc.string({ maxLength: 12 }).filter((key) => !PROTOCOL_FIELDS.has(key));
@@ -333,7 +354,7 @@ describe('parseMessage never throws and always returns a well-formed result', ()
 });
 
 describe('valid messages', () => {
-  test('1,000 valid messages of all 10 types round-trip through JSON text unchanged', () => {
+  test('1,000 valid messages of all 12 types round-trip through JSON text unchanged', () => {
     fc.assert(
       fc.property(validMessage, (message) => {
         expect(parseMessage(JSON.stringify(message))).toStrictEqual({ ok: true, message });
@@ -342,7 +363,7 @@ describe('valid messages', () => {
     );
   });
 
-  test('1,000 valid messages of all 10 types parse unchanged as already-parsed objects', () => {
+  test('1,000 valid messages of all 12 types parse unchanged as already-parsed objects', () => {
     fc.assert(
       fc.property(validMessage, (message) => {
         expect(parseMessage(message)).toStrictEqual({ ok: true, message });

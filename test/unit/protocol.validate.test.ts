@@ -39,6 +39,8 @@ const minimal: { [T in MessageType]: MessageOf<T> } = {
   'media-state': { ...fromConsumer, type: 'media-state', audioMuted: false, videoEnabled: true },
   hangup: { ...fromAgent, type: 'hangup', reason: 'normal' },
   suspend: { ...fromConsumer, type: 'suspend' },
+  'share-request': { ...fromAgent, type: 'share-request' },
+  'share-reply': { ...fromConsumer, type: 'share-reply', accepted: true },
   resume: {
     ...fromConsumer,
     type: 'resume',
@@ -101,6 +103,8 @@ const full: { [T in MessageType]: MessageOf<T> } = {
   },
   hangup: { ...fromConsumer, type: 'hangup', reason: 'no-device', detail: 'no microphone found' },
   suspend: { ...fromConsumer, type: 'suspend', instance: 'tab-1' },
+  'share-request': { ...fromAgent, type: 'share-request', reason: 'to see the error', to: 'tab-1' },
+  'share-reply': { ...fromConsumer, type: 'share-reply', accepted: false, reason: 'declined' },
   resume: {
     ...fromConsumer,
     type: 'resume',

@@ -16,6 +16,8 @@ import {
   SUPPORTED_UA,
   answer,
   connectCall,
+  fromAgent,
+  pageHide,
   settle,
   setup,
   startCall,
@@ -35,6 +37,7 @@ afterEach(() => {
   jest.clearAllTimers();
   jest.restoreAllMocks();
   document.body.textContent = '';
+  window.sessionStorage.clear();
 });
 
 /** A client on the fake platform, destroyed after the test. */
@@ -1175,5 +1178,68 @@ describe('callTranscript', () => {
       ['sentVoice', 'Invitation à un appel vocal envoyée'],
       ['declined', 'Appel refusé'],
     ]);
+  });
+});
+
+describe('across the pages of the site (resume)', () => {
+  const FEATURES = ['instances', 'resume'] as const;
+
+  test('the next page shows the call window at once, reconnecting, then the call', async () => {
+    const s = client();
+    s.agent({ type: 'invite', media: 'video', agent: { name: 'Alex' }, features: [...FEATURES] });
+    await s.client.accept();
+    await answer(s);
+    s.pc().setConnectionState('connected');
+    pageHide(s.page);
+
+    const next = client({}, { sessionStorage: s.storage });
+    next.callId = s.callId;
+    const ui = mount(next);
+    expect(view(ui)).toEqual({ view: 'call', state: 'resuming' });
+    expect(message(ui)).toBe('Reconnecting…');
+    expect(part(ui, 'move').textContent).toBe('Call with Alex');
+    expect(shownControls(ui)).toEqual(expect.arrayContaining(['Mute', 'End call']));
+    await settle();
+    const reply = { type: 'sdp', description: { type: 'answer', sdp: 'v=0 a' } } as const;
+    next.transport.deliver(fromAgent(next.callId, reply, next.client.instanceId));
+    await settle();
+    next.pc().setConnectionState('connected');
+    expect(view(ui)).toEqual({ view: 'call', state: 'connected' });
+    expect(message(ui)).toBeNull();
+  });
+
+  test('an invitation answered in another tab closes here without a word', () => {
+    const s = client();
+    const ui = mount(s);
+    s.agent({ type: 'invite', media: 'voice', features: [...FEATURES] });
+    expect(view(ui).view).toBe('invitation');
+    const taken = { type: 'media-state', audioMuted: false, videoEnabled: false } as const;
+    s.transport.deliver(fromAgent(s.callId, taken, 'another-tab'));
+    expect(view(ui)).toEqual({ view: 'idle', state: 'ended' });
+  });
+
+  test('a call taken over by another tab says so', async () => {
+    const s = client();
+    const ui = mount(s);
+    await connectCall(s);
+    s.transport.deliver(fromAgent(s.callId, { type: 'ice', candidate: null }, 'another-tab'));
+    expect(view(ui).view).toBe('ended');
+    expect(message(ui)).toBe('The call was answered in another window.');
+  });
+
+  test("the window's place and minimized state follow to the next page", async () => {
+    const s = client();
+    const ui = mount(s);
+    await connectCall(s);
+    const keys = { key: 'ArrowRight' };
+    part(ui, 'move').dispatchEvent(new KeyboardEvent('keydown', keys));
+    part(ui, 'minimize').click();
+    const left = part(ui, 'window').style.left;
+    ui.destroy();
+
+    const next = mount(client());
+    expect(part(next, 'window').style.left).toBe(left);
+    expect(part(next, 'window').classList.contains('min')).toBe(true);
+    expect(part(next, 'minimize').getAttribute('aria-expanded')).toBe('false');
   });
 });

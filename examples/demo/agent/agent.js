@@ -75,6 +75,13 @@
 
   const inCall = () => call !== null && call.state !== 'ended';
 
+  /** Why the customer does not share their screen, in words. */
+  const SHARE_NO = {
+    declined: 'the customer said not now',
+    unsupported: 'the customer’s browser cannot share a screen (a phone?)',
+    'permission-denied': 'the browser did not allow it',
+  };
+
   // ---- transcript ------------------------------------------------------------
 
   function say(conversation, text) {
@@ -275,6 +282,15 @@
     });
     agent.on('remotemediastate', () => render());
     agent.on('resumed', () => console.info('the customer took the call to another page'));
+    agent.on('share-reply', ({ accepted, reason }) => {
+      if (call !== c) return;
+      say(
+        conversation,
+        accepted
+          ? 'The customer shares their screen'
+          : `No screen share: ${SHARE_NO[reason] ?? reason}`,
+      );
+    });
     agent.on('warning', ({ code, message }) => console.warn(`agent warning ${code}: ${message}`));
     agent.on('ended', (e) => onEnded(c, e));
 
@@ -424,14 +440,14 @@
       live &&
       ['accepted', 'connecting', 'connected', 'reconnecting', 'suspended'].includes(c.state);
     $('stage').hidden = !showStage;
-    $('stage').classList.toggle('voice', media !== 'video');
     const remote = c.agent.remoteMediaState;
+    $('stage').classList.toggle('voice', media !== 'video' && !remote?.screen);
     const remoteVideo = $('remote-video');
     const hasVideo =
-      media === 'video' &&
+      (media === 'video' || remote?.screen) &&
       remoteVideo.srcObject &&
       c.state !== 'accepted' &&
-      (!remote || remote.videoEnabled);
+      (!remote || remote.videoEnabled || remote.screen);
     $('remote-placeholder').hidden = Boolean(hasVideo);
     remoteVideo.classList.toggle('off', !hasVideo);
     $('remote-avatar').textContent = initials(c.conversation);
@@ -450,8 +466,15 @@
     $('details').hidden = !live;
     $('remote-audio').textContent = remote ? (remote.audioMuted ? 'Muted' : 'On') : '–';
     $('remote-audio').className = remote?.audioMuted ? 'warn' : '';
-    $('remote-camera').textContent =
-      media !== 'video' ? 'Voice call' : remote ? (remote.videoEnabled ? 'On' : 'Off') : '–';
+    $('remote-camera').textContent = remote?.screen
+      ? 'Sharing screen'
+      : media !== 'video'
+        ? 'Voice call'
+        : remote
+          ? remote.videoEnabled
+            ? 'On'
+            : 'Off'
+          : '–';
     if (c.state !== 'connected' && c.state !== 'reconnecting') {
       $('verification-code').textContent = '–';
       $('quality').textContent = '–';
@@ -468,6 +491,10 @@
     camera.hidden = c.media !== 'video';
     camera.disabled = !inMedia;
     camera.setAttribute('aria-pressed', String(!c.agent.local.videoEnabled));
+    const share = $('share');
+    share.disabled = c.state !== 'connected' && c.state !== 'reconnecting';
+    share.textContent = remote?.screen ? 'Sharing screen' : 'Request screen';
+    share.setAttribute('aria-pressed', String(remote?.screen === true));
   }
 
   $('mute').addEventListener('click', () => {
@@ -485,6 +512,16 @@
       .setVideoEnabled(!c.agent.local.videoEnabled)
       .catch((error) => console.warn('camera:', error))
       .finally(() => render());
+  });
+
+  $('share').addEventListener('click', () => {
+    if (!call || !inCall()) return;
+    try {
+      call.agent.requestScreenShare('to see what you see');
+      say(call.conversation, 'Screen share requested');
+    } catch (error) {
+      console.warn('screen share:', error);
+    }
   });
 
   $('end').addEventListener('click', () => {
