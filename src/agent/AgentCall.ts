@@ -278,6 +278,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
   // ---- incoming -----------------------------------------------------------
 
   private receive(data: unknown): void {
+    if (this.refusedByRelay(data)) return;
     const m = readMessage(data, 'consumer', (code, text) => this.warn(code, text));
     if (!m || m.callId !== this.callId || this.state === 'idle') return;
     if (!this.seen.add(m.id)) return;
@@ -342,6 +343,30 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
         else this.unexpected(m);
         return;
     }
+  }
+
+  /**
+   * The signaling relay's own frame `{"relay":"refused","reason":"not-permitted","id":…}`:
+   * it did not forward the invitation (this agent may not start calls of its
+   * media). The invitation ends `not-permitted`; nothing is sent.
+   */
+  private refusedByRelay(data: unknown): boolean {
+    let value = data;
+    if (typeof value === 'string') {
+      if (!/"relay"\s*:/.test(value)) return false;
+      try {
+        value = JSON.parse(value);
+      } catch {
+        return false;
+      }
+    }
+    const frame = value as { relay?: unknown; reason?: unknown } | null;
+    if (typeof frame !== 'object' || frame === null || frame.relay !== 'refused') return false;
+    if (this.state === 'inviting') {
+      const reason = typeof frame.reason === 'string' ? frame.reason.slice(0, 100) : 'refused';
+      this.end('not-permitted', 'system', `the signaling relay refused the invitation: ${reason}`);
+    }
+    return true;
   }
 
   /** The consumer leaves its page: the call and the agent's media wait for its next page. */

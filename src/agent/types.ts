@@ -42,8 +42,12 @@ export const AGENT_TRANSITIONS: ReadonlyMap<AgentCallState, readonly AgentCallSt
   ['ended', []],
 ]);
 
-/** Why the agent's call ended. */
-export type AgentEndReason = HangupReason | RejectReason | 'cancelled';
+/**
+ * Why the agent's call ended: the protocol's reasons, `cancelled`, and
+ * `not-permitted` when the signaling relay refused to forward the
+ * invitation (the agent may not start calls of that media).
+ */
+export type AgentEndReason = HangupReason | RejectReason | 'cancelled' | 'not-permitted';
 
 export interface AgentEndedEvent {
   callId: string;

@@ -39,7 +39,7 @@ export const CSS =
   '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
   '.min>:not(.bar){display:none}' +
   '.menu{padding:0 14px 12px;display:grid;gap:8px}' +
-  '.ask{padding:0 14px 14px;display:grid;gap:8px}' +
+  '.ask{padding:12px 14px 0;display:grid;gap:8px}' +
   '.sh{padding:6px 8px 6px 14px;background:var(--ac);color:var(--bg);font-weight:600}.sh span{flex:1}' +
   '@media (max-width:599px){.w{inset:0;width:auto;border-radius:0}.w:not(.min) .st{flex:1;aspect-ratio:auto}.w.min{inset:auto 8px 8px auto;width:auto;border-radius:var(--r)}.d{inset:8px 8px auto;width:auto}}' +
   '@media (prefers-color-scheme:dark){.w,.d{--bg:var(--mc-background,#1f1f23);--fg:var(--mc-foreground,#f2f2f5);--mu:var(--mc-muted,#b4b4bd);--ac:var(--mc-accent,#6cb2ff)}}' +

@@ -183,6 +183,55 @@ describeEngines((engine) => {
     : "Switch camera is hidden (Firefox's fake media has one camera)";
 
   describe('the default call UI', () => {
+    testIn(engine, { chromiumOnly: 'screenShare' })(
+      'screen share by clicking: the request with its reason, Share screen, the sharing bar, Stop sharing; Not now',
+      async () => {
+        const page = await open();
+        const side = await invite(page, 'Alex');
+        await clickControl(page, 'accept');
+        await connected(page, side);
+        const replies: unknown[] = [];
+        side.agent.on('share-reply', (reply) => replies.push(reply));
+
+        side.agent.requestScreenShare('to see the error');
+        const ask = await page.waitFor(async () => {
+          const p = await part(page, 'share');
+          return p.visible ? p : null;
+        }, 'the share request (part=share) shown');
+        expect(ask.role).toBe('alertdialog');
+        expect(ask.text).toContain('Alex asks to see your screen');
+        expect(ask.text).toContain('to see the error');
+        expect(await control(page, 'shareScreen')).toMatchObject({
+          name: 'Share screen',
+          visible: true,
+        });
+        expect(await control(page, 'notNow')).toMatchObject({ name: 'Not now', visible: true });
+        await page.waitFor(() => focusWithin(page, 'share'), 'focus on the request', 5_000);
+        await screenshot(page, 'share-request');
+
+        await clickControl(page, 'shareScreen');
+        await agentSees(side, { screen: true });
+        const bar = await page.waitFor(async () => {
+          const p = await part(page, 'sharing');
+          return p.visible ? p : null;
+        }, 'the sharing bar (part=sharing)');
+        expect(bar.text).toContain('You are sharing your screen');
+        expect((await part(page, 'share')).visible).toBe(false);
+        await screenshot(page, 'sharing');
+        await clickControl(page, 'stopSharing');
+        await agentSees(side, { screen: false });
+        await page.waitFor(async () => !(await part(page, 'sharing')).visible, 'the bar gone');
+
+        side.agent.requestScreenShare();
+        await waitForControl(page, 'notNow', usable, 'Not now shown');
+        await clickControl(page, 'notNow');
+        await page.waitFor(async () => replies.length === 2, 'the second reply');
+        expect(replies).toEqual([{ accepted: true }, { accepted: false, reason: 'declined' }]);
+        await clickControl(page, 'endCall');
+        await endedNormally(page, side);
+      },
+    );
+
     callTest(
       `by clicking only: invitation, Accept, Mute, Stop video twice, ${switchTitle}, End call, Close`,
       async () => {

@@ -1243,3 +1243,75 @@ describe('across the pages of the site (resume)', () => {
     expect(part(next, 'minimize').getAttribute('aria-expanded')).toBe('false');
   });
 });
+
+describe("screen share on the agent's request", () => {
+  async function sharingCall(): Promise<[Setup, CallUI]> {
+    const s = client();
+    const ui = mount(s);
+    s.agent({
+      type: 'invite',
+      media: 'video',
+      agent: { name: 'Alex' },
+      features: ['screen-share'],
+    });
+    await s.client.accept();
+    await answer(s);
+    s.pc().setConnectionState('connected');
+    return [s, ui];
+  }
+
+  test('the request shows with the reason; Share screen shares, the bar stops it', async () => {
+    const [s, ui] = await sharingCall();
+    expect(visible(part(ui, 'share'))).toBe(false);
+    s.agent({ type: 'share-request', reason: 'to see the <b>error</b>' });
+    const ask = part(ui, 'share');
+    expect(visible(ask)).toBe(true);
+    expect(ask.getAttribute('role')).toBe('alertdialog');
+    expect(ask.textContent).toContain('Alex asks to see your screen');
+    expect(ask.textContent).toContain('to see the <b>error</b>');
+    expect(ask.querySelector('b')).toBeNull();
+    expect(rootOf(ui).activeElement).toBe(part(ui, 'shareScreen'));
+    part(ui, 'shareScreen').click();
+    await settle();
+    expect(visible(part(ui, 'share'))).toBe(false);
+    expect(visible(part(ui, 'sharing'))).toBe(true);
+    expect(part(ui, 'sharing').textContent).toContain('You are sharing your screen');
+    expect(s.transport.sentOf('share-reply')).toEqual([
+      expect.objectContaining({ accepted: true }),
+    ]);
+    part(ui, 'stopSharing').click();
+    await settle();
+    expect(visible(part(ui, 'sharing'))).toBe(false);
+    expect(s.client.localMediaState?.screen).toBe(false);
+  });
+
+  test('Not now declines; the request goes with the call', async () => {
+    const [s, ui] = await sharingCall();
+    s.agent({ type: 'share-request' });
+    part(ui, 'notNow').click();
+    expect(s.transport.sentOf('share-reply')).toEqual([
+      expect.objectContaining({ accepted: false, reason: 'declined' }),
+    ]);
+    expect(visible(part(ui, 'share'))).toBe(false);
+    s.agent({ type: 'share-request' });
+    s.agent({ type: 'hangup', reason: 'normal' });
+    expect(visible(part(ui, 'share'))).toBe(false);
+  });
+
+  test('the texts are translated', async () => {
+    const s = client();
+    const ui = mount(s, { locale: 'de' });
+    s.agent({
+      type: 'invite',
+      media: 'video',
+      agent: { name: 'Alex' },
+      features: ['screen-share'],
+    });
+    await s.client.accept();
+    await answer(s);
+    s.pc().setConnectionState('connected');
+    s.agent({ type: 'share-request' });
+    expect(part(ui, 'share').textContent).toContain('Alex möchte Ihren Bildschirm sehen');
+    expect(part(ui, 'shareScreen').textContent).toBe('Bildschirm teilen');
+  });
+});

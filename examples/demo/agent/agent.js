@@ -71,6 +71,8 @@
     disabled: 'calls are not available on the customer’s side',
     expired: 'the customer did not answer',
     cancelled: 'the invitation was withdrawn',
+    'not-permitted': 'your profile may not start calls of this kind',
+    'answered-elsewhere': 'the customer answered in another window',
   };
 
   const inCall = () => call !== null && call.state !== 'ended';

@@ -74,6 +74,10 @@ export const CHROMIUM_ONLY = {
   speakers:
     'Firefox lists no audio output (enumerateDevices has no audiooutput) on a machine ' +
     'without a sound server, so there is no speaker to choose; Chromium has fake speakers',
+  screenShare:
+    'headless Firefox ESR has no fake screen: getDisplayMedia rejects with NotFoundError ' +
+    'even after a trusted click (media.navigator.streams.fake covers camera and microphone ' +
+    'only); Chromium with --use-fake-ui-for-media-stream shares a fake screen at once',
   syntheticEnded:
     "Firefox delivers a script-dispatched (untrusted) 'ended' event on a MediaStreamTrack " +
     'only to `onended` and to listeners added with wantsUntrusted, not to the ' +

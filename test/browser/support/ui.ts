@@ -22,7 +22,10 @@ export type ControlKey =
   | 'enableSound'
   | 'devices'
   | 'minimize'
-  | 'close';
+  | 'close'
+  | 'shareScreen'
+  | 'notNow'
+  | 'stopSharing';
 
 export type View = 'idle' | 'invitation' | 'permission' | 'call' | 'ended';
 
