@@ -119,16 +119,30 @@ module.exports = {
       severity: 'error',
       comment:
         'The SDK ships with its dependencies only: a devDependency is for tests and tools ' +
-        '(type-only imports, which leave no trace in the bundle, are allowed).',
+        '(type-only imports, which leave no trace in the bundle, are allowed). ' +
+        'src/relay/ may also import its optional peer dependencies (ws, jose, redis).',
       from: { path: '^src/' },
-      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+      to: {
+        dependencyTypes: ['npm-dev'],
+        dependencyTypesNot: ['type-only', 'npm-peer'],
+      },
     },
     {
       name: 'no-non-package-json',
       severity: 'error',
-      comment: 'A package the SDK imports is listed in package.json.',
+      comment:
+        'A package the SDK imports is listed in package.json (an optional peer dependency counts).',
       from: { path: '^src/' },
-      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'], dependencyTypesNot: ['npm-peer'] },
+    },
+    {
+      name: 'peer-deps-only-in-relay',
+      severity: 'error',
+      comment:
+        'The optional peer dependencies (ws, jose, redis) are the relay’s: only src/relay/ imports them ' +
+        '(a page that installs the SDK does not install them).',
+      from: { path: '^src/', pathNot: '^src/relay/' },
+      to: { dependencyTypes: ['npm-peer'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'no-orphans',

@@ -8,8 +8,8 @@
 const transform = {
   '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
 };
-// nanoid 5 ships ESM only; let ts-jest compile it to CommonJS.
-const transformIgnorePatterns = ['/node_modules/(?!nanoid/)'];
+// nanoid 5 and jose 6 ship ESM only; let ts-jest compile them to CommonJS.
+const transformIgnorePatterns = ['/node_modules/(?!(nanoid|jose)/)'];
 
 module.exports = {
   // `npm test` measures coverage of the SDK's source across every project;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import typescript from '@rollup/plugin-typescript';
 import resolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
@@ -21,7 +22,29 @@ const entries = {
   analytics: 'src/analytics/index.ts',
 };
 
+/**
+ * The signaling relay: Node only, built apart from the browser entries so that
+ * no chunk is shared with them. Its packages and Node's built-ins stay external.
+ */
+const relayEntries = { relay: 'src/relay/index.ts' };
+const relayExternal = [
+  /^ws(\/|$)/,
+  /^jose(\/|$)/,
+  /^redis(\/|$)/,
+  /^@redis\//,
+  /^node:/,
+  ...builtinModules.map((name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}$`)),
+];
+
 const ts = () => typescript({ tsconfig: './tsconfig.build.json', outDir: 'dist', sourceMap: true });
+// The relay is compiled against Node's types; the browser entries are not.
+const relayTs = () =>
+  typescript({
+    tsconfig: './tsconfig.build.json',
+    outDir: 'dist',
+    sourceMap: true,
+    types: ['node'],
+  });
 
 // The UMD bundle is meant for a script tag that may be on the page twice
 // (two tags, a tag manager firing again): the second copy must change
@@ -54,6 +77,33 @@ export default [
         chunkFileNames: 'chunks/shared-[hash].cjs',
         sourcemap: true,
         exports: 'named',
+        banner,
+      },
+    ],
+  },
+  // The relay (Node): ESM and CommonJS, jose and redis loaded on first use.
+  {
+    input: relayEntries,
+    external: relayExternal,
+    plugins: [relayTs()],
+    output: [
+      {
+        dir: 'dist',
+        format: 'es',
+        entryFileNames: '[name].mjs',
+        chunkFileNames: 'chunks/relay-[hash].mjs',
+        sourcemap: true,
+        banner,
+      },
+      {
+        dir: 'dist',
+        format: 'cjs',
+        entryFileNames: '[name].cjs',
+        chunkFileNames: 'chunks/relay-[hash].cjs',
+        sourcemap: true,
+        exports: 'named',
+        // import() stays import() in CommonJS: jose is an ES module.
+        dynamicImportInCjs: true,
         banner,
       },
     ],
@@ -111,6 +161,14 @@ export default [
       input,
       external: [/^eventemitter3/, /^nanoid/],
       plugins: [dts({ tsconfig: './tsconfig.build.json' })],
+      output: { file: `dist/${name}.${ext}`, format: 'es' },
+    })),
+  ),
+  ...Object.entries(relayEntries).flatMap(([name, input]) =>
+    ['d.ts', 'd.cts'].map((ext) => ({
+      input,
+      external: relayExternal,
+      plugins: [dts({ tsconfig: './tsconfig.build.json', compilerOptions: { types: ['node'] } })],
       output: { file: `dist/${name}.${ext}`, format: 'es' },
     })),
   ),

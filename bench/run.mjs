@@ -68,6 +68,12 @@ const BENCHMARKS = [
     limitS: 180,
   },
   {
+    name: 'relay',
+    file: 'relay-load.mjs',
+    about: 'relay: 1,000 conversations, one instance and two on Redis, ~2 min',
+    limitS: 600,
+  },
+  {
     name: 'load-browser',
     file: 'load-browser.mjs',
     about: 'UMD load cost in Chromium, ~1 min',
@@ -354,6 +360,25 @@ if (sh) {
   verdicts.push(
     `screen share → first frame < 1 s: ${sh.toFirstScreenFrame.median < 1000 ? 'PASS' : 'FAIL'} (median ${fmtMs(sh.toFirstScreenFrame.median)})`,
   );
+}
+
+const rl = results.relay;
+if (rl?.single && rl?.redis) {
+  for (const [name, r] of [
+    ['one instance', rl.single],
+    ['two instances + Redis', rl.redis],
+  ]) {
+    rows.push([
+      `relay (${name}): 1,000 calls' signaling`,
+      `p50 ${fmtMs(r.latencyMs.p50)}`,
+      `p99 ${fmtMs(r.latencyMs.p99)}`,
+      `${r.lost} lost, ${r.reordered} reordered; ${r.memory.rssPerSocketKB} KB RSS per idle socket`,
+    ]);
+  }
+  const ok = rl.single.lost + rl.single.reordered + rl.redis.lost + rl.redis.reordered === 0;
+  verdicts.push(`relay: no frame lost or reordered: ${ok ? 'PASS' : 'FAIL'}`);
+  const kb = Math.max(rl.single.memory.rssPerSocketKB, rl.redis.memory.rssPerSocketKB);
+  verdicts.push(`relay: memory per idle socket < 30 KB: ${kb < 30 ? 'PASS' : 'FAIL'} (${kb} KB)`);
 }
 
 const lb = results.loadBrowser;

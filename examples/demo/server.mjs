@@ -1,5 +1,6 @@
 // The browser demo's server: the brand website, the agent console, the built
-// bundles, and the signaling relay between them, in one process.
+// bundles, and the signaling relay between them (messaging-calls/relay, at
+// /relay), in one process.
 //
 //   node examples/demo/server.mjs [--host 127.0.0.1] [--port N] [--https]
 //
@@ -18,6 +19,7 @@ import { networkInterfaces } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { createRelay } from 'messaging-calls/relay';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const ROOTS = {
@@ -26,14 +28,6 @@ const ROOTS = {
   dist: join(here, '..', '..', 'dist'),
 };
 const DEFAULT_PORT = 8080;
-/** Largest relayed frame; a bigger one closes its socket with 1009 (the protocol's limit). */
-const MAX_FRAME_BYTES = 64 * 1024;
-/** Frames kept for a role that has no socket yet (the oldest go first). */
-const MAX_PENDING = 100;
-/** A conversation without sockets is forgotten after this long. */
-const IDLE_CONVERSATION_MS = 10 * 60_000;
-const MAX_CONVERSATIONS = 1000;
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -182,101 +176,56 @@ async function serveFile(req, res) {
   }
 }
 
-// ---- the relay and presence --------------------------------------------------
+// ---- presence ------------------------------------------------------------------
 
-class Relay {
-  /** @type {Map<string, {sockets: {consumer: Set<any>, agent: Set<any>}, pending: {consumer: string[], agent: string[]}, since: number, page: string | null, idle: any}>} */
-  conversations = new Map();
-  presence = new Set();
+/**
+ * The consumers on the website, for the agent console: the relay tells who
+ * joins and leaves (its onJoin/onLeave hooks); the console listens on
+ * /presence. Signaling itself is the relay's (messaging-calls/relay).
+ */
+class Presence {
+  /** conversation → {sockets, page, since} of its consumer sockets. */
+  consumers = new Map();
+  watchers = new Set();
 
-  conversation(id) {
-    let c = this.conversations.get(id);
-    if (!c) {
-      if (this.conversations.size >= MAX_CONVERSATIONS) this.forgetIdle();
-      c = {
-        sockets: { consumer: new Set(), agent: new Set() },
-        pending: { consumer: [], agent: [] },
-        since: Date.now(),
-        page: null,
-        idle: null,
-      };
-      this.conversations.set(id, c);
-    }
-    clearTimeout(c.idle);
-    c.idle = null;
-    return c;
+  join({ conversation, role, request }) {
+    if (role !== 'consumer') return;
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const page = (url.searchParams.get('page') ?? '').slice(0, 200) || null;
+    const entry = this.consumers.get(conversation) ?? { sockets: 0, page, since: Date.now() };
+    entry.sockets++;
+    entry.page = page;
+    this.consumers.set(conversation, entry);
+    this.changed();
   }
 
-  forgetIdle() {
-    for (const [id, c] of this.conversations) {
-      if (!c.sockets.consumer.size && !c.sockets.agent.size) {
-        clearTimeout(c.idle);
-        this.conversations.delete(id);
-      }
-    }
+  leave({ conversation, role }) {
+    if (role !== 'consumer') return;
+    const entry = this.consumers.get(conversation);
+    if (!entry) return;
+    if (--entry.sockets <= 0) this.consumers.delete(conversation);
+    this.changed();
   }
 
-  join(socket, id, role, page) {
-    const c = this.conversation(id);
-    const other = role === 'consumer' ? 'agent' : 'consumer';
-    if (role === 'consumer') {
-      if (!c.sockets.consumer.size) c.since = Date.now();
-      c.page = page;
-    }
-    c.sockets[role].add(socket);
-    // A frame over maxPayload: ws closes the socket with 1009 and reports it here.
-    socket.on('error', () => undefined);
-    // What the other side said before this role was here, in order.
-    const pending = c.pending[role];
-    c.pending[role] = [];
-    for (const text of pending) socket.send(text);
-
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) {
-        socket.close(1003, 'text frames only');
-        return;
-      }
-      const text = data.toString('utf8');
-      const targets = c.sockets[other];
-      if (targets.size) {
-        for (const target of targets) if (target.readyState === target.OPEN) target.send(text);
-      } else {
-        const queue = c.pending[other];
-        queue.push(text);
-        if (queue.length > MAX_PENDING) queue.shift();
-      }
-    });
-    socket.on('close', () => {
-      c.sockets[role].delete(socket);
-      if (!c.sockets.consumer.size && !c.sockets.agent.size) {
-        c.idle = setTimeout(() => this.conversations.delete(id), IDLE_CONVERSATION_MS);
-        c.idle.unref?.();
-      }
-      if (role === 'consumer') this.changed();
-    });
-    if (role === 'consumer') this.changed();
-  }
-
-  consumers() {
+  list() {
     const list = [];
-    for (const [conversation, c] of this.conversations) {
-      if (!c.sockets.consumer.size) continue;
-      list.push({ conversation, ...(c.page ? { page: c.page } : {}), since: c.since });
+    for (const [conversation, { page, since }] of this.consumers) {
+      list.push({ conversation, ...(page ? { page } : {}), since });
     }
     return list.sort((a, b) => a.since - b.since);
   }
 
   watch(socket) {
-    this.presence.add(socket);
+    this.watchers.add(socket);
     socket.on('error', () => undefined);
-    socket.on('close', () => this.presence.delete(socket));
+    socket.on('close', () => this.watchers.delete(socket));
     socket.on('message', () => undefined); // the console only listens
-    socket.send(JSON.stringify({ consumers: this.consumers() }));
+    socket.send(JSON.stringify({ consumers: this.list() }));
   }
 
   changed() {
-    const text = JSON.stringify({ consumers: this.consumers() });
-    for (const socket of this.presence) if (socket.readyState === socket.OPEN) socket.send(text);
+    const text = JSON.stringify({ consumers: this.list() });
+    for (const socket of this.watchers) if (socket.readyState === socket.OPEN) socket.send(text);
   }
 }
 
@@ -345,8 +294,19 @@ export async function startDemoServer({ host = '127.0.0.1', port, https = false 
     socket.on('close', () => sockets.delete(socket));
   });
 
-  const relay = new Relay();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const presence = new Presence();
+  // The relay of messaging-calls/relay, on this server's /relay: one instance, no
+  // tokens. Who may connect is decided here (this machine, and the LAN when
+  // listening on it; pages of this origin only), so its verifier only reads the query.
+  const relay = await createRelay({
+    verify: async (req) => {
+      const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      return { conversation: query.get('conversation') ?? '', role: query.get('role') ?? '' };
+    },
+    onJoin: (info) => presence.join(info),
+    onLeave: (info) => presence.leave(info),
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   server.on('upgrade', (req, socket, head) => {
     const refuse = (status, text) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -365,17 +325,11 @@ export async function startDemoServer({ host = '127.0.0.1', port, https = false 
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/presence') {
-      wss.handleUpgrade(req, socket, head, (ws) => relay.watch(ws));
+      wss.handleUpgrade(req, socket, head, (ws) => presence.watch(ws));
       return;
     }
     if (url.pathname !== '/relay') return refuse(404, 'Not Found');
-    const conversation = url.searchParams.get('conversation') ?? '';
-    const role = url.searchParams.get('role');
-    const page = (url.searchParams.get('page') ?? '').slice(0, 200) || null;
-    if (!ID_PATTERN.test(conversation) || (role !== 'consumer' && role !== 'agent')) {
-      return refuse(400, 'Bad Request');
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => relay.join(ws, conversation, role, page));
+    relay.handleUpgrade(req, socket, head);
   });
 
   const wanted = port ?? DEFAULT_PORT;
@@ -400,13 +354,16 @@ export async function startDemoServer({ host = '127.0.0.1', port, https = false 
 
   let closing = null;
   const close = () => {
-    closing ??= new Promise((resolve) => {
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-      server.closeAllConnections?.();
-    });
+    closing ??= relay.close().then(
+      () =>
+        new Promise((resolve) => {
+          for (const ws of wss.clients) ws.terminate();
+          wss.close();
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+          server.closeAllConnections?.();
+        }),
+    );
     return closing;
   };
   return { urls, port: actual, close, server };
