@@ -9,12 +9,15 @@
 // record, suspend, resume and its retry, the invitation shown again, the
 // back/forward cache; the target was 1.5 KB), 17 KB with screen share
 // (0.6 KB: the request and its reply, the picker, the track on the video
-// sender, the camera back). Lower it when the
+// sender, the camera back), 17.5 KB with the ends of what can go wrong
+// around them (an IndexedDB that never answers, a page back from the cache
+// too late, a record that cannot be written, a share that cannot be sent:
+// 0.2 KB). Lower it when the
 // core shrinks; raise it only with the reason in the commit. (The target of
 // 10 KB is not met: bench/README.md says what the core holds and what
 // meeting it would take.)
 export const BUDGETS = [
-  { file: 'dist/messaging-calls.mjs', label: 'core (ESM entry, deps bundled)', max: 17_408 },
+  { file: 'dist/messaging-calls.mjs', label: 'core (ESM entry, deps bundled)', max: 17_920 },
   { file: 'dist/transports.mjs', label: '/transports (ESM)', max: 2_560 },
   { file: 'dist/quality.mjs', label: '/quality (ESM)', max: 2_560 },
   { file: 'dist/diagnostics.mjs', label: '/diagnostics (ESM)', max: 3_584 },
@@ -33,7 +36,7 @@ export const BUDGETS = [
   // Core, transports, quality, diagnostics, the UI and analytics (the targets
   // were 26 KB with the UI and 28 KB with analytics: not met), with protocol
   // 1.1's resume and screen share.
-  { file: 'dist/messaging-calls.umd.min.js', label: 'full UMD (min)', max: 35_328 },
+  { file: 'dist/messaging-calls.umd.min.js', label: 'full UMD (min)', max: 35_840 },
   { file: 'dist/messaging-calls-loader.umd.min.js', label: 'loader UMD (min)', max: 2_048 },
 ];
 

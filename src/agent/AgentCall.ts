@@ -93,6 +93,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
   private commit: string | undefined;
   /** Messages of other instances wait while a resume is being verified. */
   private verifying: Message[] | null = null;
+  private verifyingCount = 0;
   /** How the call ended, for a resume that comes too late. */
   private endedWith: { reason: HangupReason; detail?: string } | null = null;
   private certificate: RTCCertificate | undefined;
@@ -261,6 +262,9 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
     if (!contains(this.features, 'screen-share')) {
       throw new CallError('invalid-state', 'the invitation did not offer screen-share');
     }
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) {
+      throw new CallError('invalid-argument', 'reason must be a string of at most 200 characters');
+    }
     this.session.send({ type: 'share-request', ...(reason ? { reason } : {}) });
   }
 
@@ -312,6 +316,10 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
         this.end(m.reason, 'remote', m.detail);
         return;
       case 'hangup':
+        // A tab that hung up before its accept went out: the others stop ringing.
+        if (instances && this.state === 'inviting') {
+          this.session.send({ type: 'cancel', reason: 'declined' });
+        }
         this.end(m.reason, 'remote', m.detail);
         return;
       case 'share-reply':
@@ -360,8 +368,9 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
         return false;
       }
     }
-    const frame = value as { relay?: unknown; reason?: unknown } | null;
+    const frame = value as { relay?: unknown; reason?: unknown; v?: unknown } | null;
     if (typeof frame !== 'object' || frame === null || frame.relay !== 'refused') return false;
+    if (frame.v !== undefined) return false; // a protocol message is never the relay's
     if (this.state === 'inviting') {
       const reason = typeof frame.reason === 'string' ? frame.reason.slice(0, 100) : 'refused';
       this.end('not-permitted', 'system', `the signaling relay refused the invitation: ${reason}`);
@@ -393,13 +402,16 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
     if (!contains(this.features, 'resume') || !crypto?.subtle || !to) return this.unexpected(m);
     const waiting: Message[] = this.verifying ?? [];
     this.verifying = waiting;
+    this.verifyingCount++;
     let valid = false;
     try {
       valid = (await commitOf(crypto, m.secret)) === this.commit && this.commit !== undefined;
     } catch {
       // an engine without SHA-256: refused below
     }
-    if (this.verifying === waiting) this.verifying = null;
+    // Messages of other instances wait until every resume under way is decided.
+    const last = --this.verifyingCount === 0;
+    if (last) this.verifying = null;
     const ended = this.endedWith;
     if (!valid || ended || !this.isActive() || this.state === 'inviting') {
       const reason = valid && ended ? ended.reason : 'error';
@@ -421,7 +433,7 @@ export class AgentCall extends SafeEmitter<AgentCallEvents> {
       this.supervisor.start();
       this.safeEmit('resumed', { instance: to });
     }
-    for (const message of waiting) this.handle(message);
+    if (last) for (const message of waiting.splice(0)) this.handle(message);
   }
 
   private onAccept(m: Extract<Message, { type: 'accept' }>): void {

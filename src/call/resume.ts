@@ -11,6 +11,8 @@ import { ConsumerCall } from './core';
 import type { ClientCore } from './core';
 import type { CallSetup } from './setup';
 
+/** A resume secret: 32 bytes in canonical base64url. */
+const SECRET = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 /** A record older than this is not resumed (the agent waits 30 s). */
 const MAX_AGE_MS = 25_000;
 /** The record's `savedAt` is rewritten at least this often while the call lives. */
@@ -52,9 +54,24 @@ export class CallResume {
     const hide = listenTo(page, 'pagehide', () => this.suspend());
     const show = listenTo(page, 'pageshow', (event: { persisted?: boolean }) => {
       if (!event.persisted) return;
-      this.core.instance = newId();
-      const call = this.core.call;
-      if (!call || !this.core.live(call)) this.restore(true);
+      const { core } = this;
+      core.instance = newId();
+      const call = core.call;
+      if (call && core.live(call)) return;
+      this.restore(true);
+      // The call this page suspended could not be taken back (too late, or
+      // the record is gone): it ends here, as a call lost to the network.
+      if (call && core.call === call && core.state !== 'ended' && core.state !== 'idle') {
+        core.onEnded(call);
+        core.setState('ended');
+        core.emit('ended', {
+          callId: call.info.callId,
+          reason: 'network',
+          by: 'system',
+          durationMs: call.durationMs(),
+          detail: 'the page came back too late to resume the call',
+        });
+      }
     });
     return () => {
       hide();
@@ -139,8 +156,14 @@ export class CallResume {
       return;
     }
     if (!call.secret) return; // accepted, but the commitment is not out yet
+    // Without a record (storage full or blocked) no next page can take the
+    // call back: the agent is told the call is over rather than to wait.
+    if (!this.save(call))
+      return this.core.end(call, 'normal', 'local', 'the page was left', {
+        type: 'hangup',
+        reason: 'normal',
+      });
     call.send({ type: 'suspend' });
-    this.save(call);
     // The tracks and the connection go with the page; nothing else is said.
     call.close();
   }
@@ -166,7 +189,8 @@ export class CallResume {
       !isValidId(info?.callId) ||
       !Array.isArray(record.features) ||
       !this.can(record.features) ||
-      !info.local
+      !info.local ||
+      (info.acceptedMedia !== undefined && !SECRET.test(String(record.secret)))
     ) {
       this.remove();
       return;
@@ -207,7 +231,11 @@ export class CallResume {
     call.certificate = keptCertificate(indexedDB, call.info.callId);
     void call.ops.run(async () => {
       const next = await newSecret(crypto!).catch(() => undefined);
-      if (!core.live(call) || !next || !record.secret) return;
+      if (!core.live(call)) return;
+      if (!next || !record.secret) {
+        core.end(call, 'error', 'system', 'the call could not be resumed');
+        return;
+      }
       call.nextCommit = next.commit;
       this.sendResume(call, record.secret, next.commit);
       // The new secret is stored in the task that hands `resume` over.
@@ -235,7 +263,7 @@ export class CallResume {
     call.timers.set('save', HEARTBEAT_MS, () => this.beat(call));
   }
 
-  private save(call: ConsumerCall): void {
+  private save(call: ConsumerCall): boolean {
     const record: CallRecord = {
       info: call.info,
       iceServers: call.iceServers,
@@ -247,8 +275,10 @@ export class CallResume {
     };
     try {
       this.core.platform.sessionStorage?.setItem(this.key, JSON.stringify(record));
+      return true;
     } catch {
-      // Storage full or blocked: the call simply does not survive the page.
+      // Storage full or blocked: the call does not survive the page.
+      return false;
     }
   }
 

@@ -51,8 +51,9 @@ export class SignalingRouter {
     }
     if (!call.seen.add(message.id)) return; // duplicate
     core.log('debug', `received ${message.type}`, { callId: call.info.callId });
-    if (message.to) this.resume?.confirmed(call);
     if (this.resume?.retry(call, message)) return;
+    // The first message to this page (not the refusal of its resume) tells the agent has rotated.
+    if (message.to && message.type !== 'hangup') this.resume?.confirmed(call);
     this.dispatch(call, message);
   }
 
@@ -196,7 +197,9 @@ export class SignalingRouter {
         void call.peer.handleCandidate(message.candidate);
         return;
       case 'share-request':
-        if (!accepted || !this.share) return this.unexpected(message);
+        if (!core.machine.is(['connected', 'reconnecting']) || !this.share) {
+          return this.unexpected(message);
+        }
         this.share.request(call, message.reason);
         return;
       default:

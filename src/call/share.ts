@@ -62,8 +62,15 @@ export class ScreenShare {
       call.screen = track;
       // The browser's own "stop sharing" ends the track.
       call.onClose(listenTo(track, 'ended', () => this.stop(call)));
-      if (peer.transceiverOf('video')) await peer.replaceTrack('video', track);
-      else peer.addTransceiver('video', track); // a voice call: one new offer
+      try {
+        if (peer.transceiverOf('video')) await peer.replaceTrack('video', track);
+        else peer.addTransceiver('video', track); // a voice call: one new offer
+      } catch (error) {
+        track.stop();
+        call.screen = null;
+        this.reply(call, false, 'permission-denied');
+        throw new CallError('permission-denied', 'the screen could not be sent', error);
+      }
       this.reply(call, true);
       this.changed(call, stream);
     });

@@ -18,8 +18,11 @@ function request<T>(
   make: (store: IDBObjectStore) => IDBRequest,
 ): Promise<T | undefined> {
   return new Promise((resolve) => {
+    // A database that never answers (blocked, or a browser's bug) must not hold the call.
+    setTimeout(() => resolve(undefined), 1_500);
     try {
       const open = idb.open('messaging-calls', 1);
+      open.onblocked = () => resolve(undefined);
       open.onupgradeneeded = () => open.result.createObjectStore(STORE);
       open.onerror = () => resolve(undefined);
       open.onsuccess = () => {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type * as JoseModule from 'jose';
 import type { JWK } from 'jose';
 import type { RelayCallMedia, RelayIdentity, RelayRole, RelayVerifier } from './types';
+import { urlOf } from './url';
 
 /** A conversation id: 1–128 characters of `[A-Za-z0-9_.:@-]`. */
 export const CONVERSATION_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
@@ -14,7 +15,7 @@ export const isRole = (value: unknown): value is RelayRole =>
 
 /** The token a request carries: the `token` query parameter, else `Authorization: Bearer`. */
 export function tokenFrom(request: IncomingMessage): string | null {
-  const query = new URL(request.url ?? '/', 'http://relay').searchParams.get('token');
+  const query = urlOf(request.url).searchParams.get('token');
   if (query) return query;
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;

@@ -28,6 +28,7 @@ import type {
   RelaySocketInfo,
   RelayVerifier,
 } from './types';
+import { urlOf } from './url';
 
 /** The close codes the relay uses. */
 export const RelayCloseCode = {
@@ -210,6 +211,11 @@ export async function createRelay(options: RelayHandlerOptions = {}): Promise<Re
     metrics.framesReceived++;
     let frame: Buffer | null = data;
     if (peer.role === 'agent' && (peer.calls || turn)) frame = inspectAgentFrame(peer, data);
+    // Only the relay speaks its own frame ({"relay": …}): a consumer's is dropped.
+    if (peer.role === 'consumer' && data.includes('"relay"') && speaksAsRelay(data)) {
+      metrics.drop('not-permitted');
+      return;
+    }
     if (!frame) return;
     deliver(peer.conversation, OTHER[peer.role], frame);
     if (bus !== noBus) {
@@ -332,7 +338,7 @@ export async function createRelay(options: RelayHandlerOptions = {}): Promise<Re
       log('info', 'socket refused: origin not allowed', { origin: origin?.slice(0, 200) });
       return refuseHttp(socket, 403, 'Forbidden', 'origin');
     }
-    const query = new URL(request.url ?? '/', 'http://relay').searchParams;
+    const query = urlOf(request.url).searchParams;
     const conversationId = query.get('conversation') ?? '';
     const role = query.get('role');
     if (!CONVERSATION_PATTERN.test(conversationId) || !isRole(role)) {
@@ -407,7 +413,7 @@ export async function createRelay(options: RelayHandlerOptions = {}): Promise<Re
   // ---- HTTP --------------------------------------------------------------------
 
   function handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    const { pathname } = new URL(request.url ?? '/', 'http://relay');
+    const { pathname } = urlOf(request.url);
     if (pathname !== '/healthz' && pathname !== '/metrics') return false;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -472,4 +478,14 @@ export async function createRelay(options: RelayHandlerOptions = {}): Promise<Re
     },
     close,
   };
+}
+
+/** Whether a frame is a JSON object with a top-level `relay` key (the relay's own frame). */
+function speaksAsRelay(data: Buffer): boolean {
+  try {
+    const value: unknown = JSON.parse(data.toString('utf8'));
+    return typeof value === 'object' && value !== null && Object.hasOwn(value, 'relay');
+  } catch {
+    return false;
+  }
 }

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { createRelay } from './relay';
 import type { Relay, RelayOptions } from './types';
+import { urlOf } from './url';
 
 const DEFAULT_PORT = 8080;
 
@@ -17,7 +18,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const connections = new Set<Socket>();
   const server = createServer((request, response) => {
     if (relay.handleRequest(request, response)) return;
-    const { pathname } = new URL(request.url ?? '/', 'http://relay');
+    const { pathname } = urlOf(request.url);
     if (pathname === '/') {
       response
         .writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' })
@@ -31,7 +32,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     socket.on('close', () => connections.delete(socket));
   });
   server.on('upgrade', (request, socket, head) => {
-    const { pathname } = new URL(request.url ?? '/', 'http://relay');
+    const { pathname } = urlOf(request.url);
     if (pathname !== '/') {
       socket.on('error', () => undefined);
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

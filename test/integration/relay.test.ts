@@ -24,6 +24,7 @@
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -1048,5 +1049,36 @@ describe('shutdown', () => {
     const late = attempt(socketUrl(relay, conv, 'agent'), 'late');
     const closed = await late.closed;
     expect(closed.code).not.toBe(1000);
+  });
+});
+
+describe('a request line that is not a URL', () => {
+  let relay: Relay;
+  beforeAll(async () => {
+    relay = await startRelay({ port: 0 });
+  });
+  afterAll(() => relay.close());
+
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(relay.port, '127.0.0.1', () => socket.write(request));
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+      socket.on('end', () => resolve(answer));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  test.each([
+    ['a plain request', 'GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+    [
+      'an upgrade',
+      'GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    ],
+  ])('%s is answered 404, and the relay goes on', async (_name, request) => {
+    expect(await raw(request)).toMatch(/^HTTP\/1\.1 404/);
+    const health = await fetch(`http://127.0.0.1:${relay.port}/healthz`);
+    expect(health.status).toBe(200);
   });
 });

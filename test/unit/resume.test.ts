@@ -374,3 +374,54 @@ test('a stored record that is not one of ours is removed, and nothing starts', (
   expect(s.client.state).toBe('idle');
   expect(storage.items.size).toBe(0);
 });
+
+describe('what goes wrong around a page change', () => {
+  test('a page back from the cache too late to resume ends its call as network, once', async () => {
+    const s = setup();
+    await connect(s);
+    pageHide(s.page, true);
+    jest.advanceTimersByTime(26_000);
+    pageShow(s.page, true);
+    expect(s.client.state).toBe('ended');
+    expect(s.ended).toEqual([
+      expect.objectContaining({ reason: 'network', by: 'system', callId: s.callId }),
+    ]);
+    // The next invitation is a call like any other.
+    s.transport.deliver(fromAgent('the-next-call', { type: 'invite', media: 'voice' }));
+    expect(s.client.state).toBe('invited');
+  });
+
+  test('a record that cannot be written: the page hangs up instead of suspending', async () => {
+    const s = setup();
+    await connect(s);
+    s.storage.setItem = () => {
+      throw new DOMException('full', 'QuotaExceededError');
+    };
+    pageHide(s.page);
+    expect(s.transport.sent.at(-1)).toMatchObject({ type: 'hangup', reason: 'normal' });
+    expect(s.transport.sentOf('suspend')).toEqual([]);
+    expect(s.devices.liveTracks()).toEqual([]);
+  });
+
+  test('a record of an accepted call without a valid secret is not resumed', async () => {
+    const s = setup();
+    await connect(s);
+    pageHide(s.page);
+    const kept = record(s);
+    s.storage.setItem(KEY, JSON.stringify({ ...kept, secret: 'not-a-secret' }));
+    const next = nextPage(s);
+    expect(next.client.state).toBe('idle');
+    expect(next.storage.items.size).toBe(0);
+  });
+
+  test('a share request before the call is connected is a warning, not a question', async () => {
+    const s = setup();
+    invite(s);
+    await s.client.accept();
+    const asked: unknown[] = [];
+    s.client.on('share-request', (r) => asked.push(r));
+    s.agent({ type: 'share-request' });
+    expect(asked).toEqual([]);
+    expect(s.warnings.map((w) => w.code)).toContain('unexpected-message');
+  });
+});
