@@ -203,7 +203,9 @@ export function analytics(given?: AnalyticsOptions | null): CallExtension {
     ctx.onStateChange((state, previous) => {
       const now = clock.now();
       const info = client.callInfo;
-      if ((state === 'invited' || state === 'resuming') && info) {
+      // A page back from the cache resumes the call this report already follows.
+      const again = state === 'resuming' && report?.callId === info?.callId;
+      if ((state === 'invited' || (state === 'resuming' && !again)) && info) {
         start = now;
         lostAt = local = audioId = videoId = level = degradedAt = undefined;
         streak = 0;

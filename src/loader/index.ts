@@ -161,7 +161,13 @@ export function watch(options: LoaderOptions): LoaderHandle {
       const text = JSON.stringify(message);
       if (socket?.readyState === 1) socket.send(text);
       else if (socket?.readyState === 0) unsent[unsent.length] = text;
-      else void options.messaging?.publish(text);
+      else {
+        try {
+          void Promise.resolve(options.messaging?.publish(text)).catch(() => undefined);
+        } catch {
+          // The page's publish failed: the client's own timers handle a message lost.
+        }
+      }
     },
     listen: (l) => {
       listener = l;

@@ -935,4 +935,35 @@ describe('a call that goes on from the next page (resume)', () => {
     });
     expect(names(next.tracked)).toEqual(['call_resumed', 'call_ended']);
   });
+
+  test('a page back from the cache goes on with the report it follows', async () => {
+    const storage = new MemoryStorage();
+    const page = tabPage(storage);
+    page.agent({ type: 'invite', media: 'voice', features: ['instances', 'resume'] });
+    await page.client.accept();
+    await answer(page);
+    page.pc().setConnectionState('connected');
+    pageHide(page.target, true);
+    page.target.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+    await settle();
+    expect(page.client.state).toBe('resuming');
+    const reply = { type: 'sdp', description: { type: 'answer', sdp: 'v=0 a' } } as const;
+    page.transport.deliver(fromAgent(page.callId, reply, page.client.instanceId));
+    await settle();
+    page.peers[1]?.setConnectionState('connected');
+    page.agent({ type: 'hangup', reason: 'normal' });
+    expect(page.reports).toHaveLength(1);
+    expect(page.reports[0]).toMatchObject({
+      resumes: 1,
+      states: { invited: 0, accepted: 0, connected: 0, resuming: 0 },
+    });
+    expect(names(page.tracked)).toEqual([
+      'call_invited',
+      'call_accepted',
+      'call_permission_granted',
+      'call_connected',
+      'call_resumed',
+      'call_ended',
+    ]);
+  });
 });
