@@ -1,6 +1,6 @@
 import type { Feature, Message } from '../protocol/messages';
 import { newSecret } from '../protocol/commit';
-import { isValidId } from '../protocol/validate';
+import { isSecret, isValidId } from '../protocol/validate';
 import { newId } from '../protocol/ids';
 import { dropCertificate, keptCertificate, newCertificate } from '../peer/certificate';
 import { listenTo } from '../util/events';
@@ -11,8 +11,6 @@ import { ConsumerCall } from './core';
 import type { ClientCore } from './core';
 import type { CallSetup } from './setup';
 
-/** A resume secret: 32 bytes in canonical base64url. */
-const SECRET = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 /** A record older than this is not resumed (the agent waits 30 s). */
 const MAX_AGE_MS = 25_000;
 /** The record's `savedAt` is rewritten at least this often while the call lives. */
@@ -190,7 +188,7 @@ export class CallResume {
       !Array.isArray(record.features) ||
       !this.can(record.features) ||
       !info.local ||
-      (info.acceptedMedia !== undefined && !SECRET.test(String(record.secret)))
+      (info.acceptedMedia !== undefined && !isSecret(record.secret))
     ) {
       this.remove();
       return;

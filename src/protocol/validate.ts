@@ -218,10 +218,14 @@ const client = object({
 
 /** 32 bytes in canonical base64url: 43 characters, the last with two zero bits. */
 const SECRET = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+
+/** True for a resume secret or commitment: 32 bytes in canonical base64url. */
+export function isSecret(value: unknown): value is string {
+  return typeof value === 'string' && SECRET.test(value);
+}
+
 const secret: Rule = (value, path) =>
-  typeof value === 'string' && SECRET.test(value)
-    ? value
-    : fail(path, 'must be 32 bytes in canonical base64url');
+  isSecret(value) ? value : fail(path, 'must be 32 bytes in canonical base64url');
 
 /** The features this SDK knows; unknown strings (and non-strings) are ignored. */
 const features: Rule = (value, path) => {
